@@ -1,0 +1,2 @@
+package org.infer4j.engine;
+final class Placeholder {}

@@ -1,0 +1,2 @@
+package org.infer4j.gguf;
+final class Placeholder {}

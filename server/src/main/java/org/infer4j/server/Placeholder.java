@@ -1,0 +1,2 @@
+package org.infer4j.server;
+final class Placeholder {}
