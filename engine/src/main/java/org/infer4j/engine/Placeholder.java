@@ -1,2 +1,0 @@
-package org.infer4j.engine;
-final class Placeholder {}

@@ -1,0 +1,23 @@
+package org.infer4j.engine.model;
+
+/**
+ * A causal language model ready to run. Calls come from one inference thread per model; the
+ * implementation uses its own worker pool (sized by {@code --threads}) inside a call.
+ */
+public interface LanguageModel extends AutoCloseable {
+
+    ModelSpec spec();
+
+    /** A fresh cache for one sequence of up to {@code capacity} positions (at most the context length). */
+    KvCache newCache(int capacity);
+
+    /**
+     * Feeds {@code tokens} at positions {@code cache.size() ..}, appends their keys and values to
+     * {@code cache}, and writes the next-token logits after the last of them into {@code logits}
+     * (length {@code spec().vocabSize()}). Prompt tokens go in one call.
+     */
+    void forward(KvCache cache, int[] tokens, float[] logits);
+
+    @Override
+    void close();
+}
