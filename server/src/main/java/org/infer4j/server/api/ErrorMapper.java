@@ -2,6 +2,9 @@ package org.infer4j.server.api;
 
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import org.infer4j.engine.generate.ContextLengthExceededException;
+import org.infer4j.engine.generate.GeneratorClosedException;
+import org.infer4j.engine.generate.InvalidRequestException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -33,6 +36,11 @@ final class ErrorMapper {
         return switch (failure) {
             case ApiException api -> api;
             case HttpResponseException http -> fromJavalin(http);
+            case ContextLengthExceededException tooLong -> ApiException.contextLengthExceeded(tooLong.contextLength(),
+                    tooLong.promptTokens());
+            case InvalidRequestException invalid -> ApiException.invalidRequest(invalid.getMessage(), null);
+            case GeneratorClosedException closed -> new ApiException(503, "server_error",
+                    "The model is shutting down: " + closed.getMessage(), null, "service_unavailable");
             default -> {
                 LOG.log(Level.SEVERE, "request failed inside the server", failure);
                 yield new ApiException(500, "server_error",
