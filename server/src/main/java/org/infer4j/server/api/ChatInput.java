@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.infer4j.server.registry.ChatTurn;
+import org.infer4j.engine.template.ChatMessage;
 
 /**
  * What a chat template needs from a request: messages, tools and extra template variables, read from the
@@ -15,7 +15,7 @@ import org.infer4j.server.registry.ChatTurn;
  * @param tools              tool definitions as plain JSON values, or null when the request has none
  * @param templateVariables  {@code chat_template_kwargs}
  */
-record ChatInput(List<ChatTurn> messages, List<Object> tools, Map<String, Object> templateVariables) {
+record ChatInput(List<ChatMessage> messages, List<Map<String, Object>> tools, Map<String, Object> templateVariables) {
 
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
 
@@ -27,28 +27,24 @@ record ChatInput(List<ChatTurn> messages, List<Object> tools, Map<String, Object
         if (wireMessages.isEmpty()) {
             throw ApiException.invalidRequest("'messages' must hold at least one message.", "messages");
         }
-        List<ChatTurn> messages = new ArrayList<>(wireMessages.size());
+        List<ChatMessage> messages = new ArrayList<>(wireMessages.size());
         for (int i = 0; i < wireMessages.size(); i++) {
             messages.add(message(RequestObject.of(wireMessages.get(i), "messages[" + i + "]"), json));
         }
-        List<Object> tools = null;
+        List<Map<String, Object>> tools = null;
         if (body.has("tools")) {
             tools = new ArrayList<>();
-            for (JsonNode tool : body.array("tools")) {
-                RequestObject.of(tool, "tools");
-                tools.add(json.toPlain(tool));
+            List<JsonNode> wireTools = body.array("tools");
+            for (int i = 0; i < wireTools.size(); i++) {
+                tools.add(json.toPlainObject(RequestObject.of(wireTools.get(i), "tools[" + i + "]").node()));
             }
         }
         Map<String, Object> variables = new LinkedHashMap<>();
-        body.object("chat_template_kwargs").ifPresent(kwargs -> {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> plain = (Map<String, Object>) json.toPlain(body.raw("chat_template_kwargs"));
-            variables.putAll(plain);
-        });
+        body.object("chat_template_kwargs").ifPresent(kwargs -> variables.putAll(json.toPlainObject(kwargs.node())));
         return new ChatInput(messages, tools, variables);
     }
 
-    private static ChatTurn message(RequestObject message, Json json) {
+    private static ChatMessage message(RequestObject message, Json json) {
         String role = message.requiredString("role");
         if (!ROLES.contains(role)) {
             throw ApiException.invalidValue("Invalid value for '" + message.param("role") + "': '" + role
@@ -71,7 +67,7 @@ record ChatInput(List<ChatTurn> messages, List<Object> tools, Map<String, Object
         if (role.equals("assistant") && content == null && !extra.containsKey("tool_calls")) {
             throw message.missing("content");
         }
-        return new ChatTurn(role, content, extra);
+        return new ChatMessage(role, content, extra);
     }
 
     /** A string, or typed parts of which only text is supported (joined with newlines, as llama.cpp does). */

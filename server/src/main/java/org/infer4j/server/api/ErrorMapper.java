@@ -2,11 +2,12 @@ package org.infer4j.server.api;
 
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.infer4j.engine.generate.ContextLengthExceededException;
 import org.infer4j.engine.generate.GeneratorClosedException;
 import org.infer4j.engine.generate.InvalidRequestException;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.infer4j.engine.template.TemplateException;
 
 /**
  * The one place where failures become OpenAI error objects {@code {"error":{message,type,param,code}}}.
@@ -39,6 +40,9 @@ final class ErrorMapper {
             case ContextLengthExceededException tooLong -> ApiException.contextLengthExceeded(tooLong.contextLength(),
                     tooLong.promptTokens());
             case InvalidRequestException invalid -> ApiException.invalidRequest(invalid.getMessage(), null);
+            // The template refused the conversation (raise_exception) or failed on its shape: the request's fault.
+            case TemplateException template -> new ApiException(400, "invalid_request_error", template.getMessage(),
+                    "messages", "chat_template_error");
             case GeneratorClosedException closed -> new ApiException(503, "server_error",
                     "The model is shutting down: " + closed.getMessage(), null, "service_unavailable");
             default -> {

@@ -2,12 +2,15 @@ package org.infer4j.server.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /** The one JSON configuration of the wire: snake_case names, strict parsing of request bodies. */
 final class Json {
@@ -47,8 +50,9 @@ final class Json {
         return mapper.convertValue(node, Object.class);
     }
 
-    JsonNode toTree(Object value) {
-        return mapper.valueToTree(value);
+    /** A JSON object as a plain Java map (insertion-ordered). */
+    Map<String, Object> toPlainObject(JsonNode object) {
+        return mapper.convertValue(object, new TypeReference<LinkedHashMap<String, Object>>() {});
     }
 
     private static String firstLine(String message) {

@@ -13,7 +13,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.infer4j.engine.model.ModelSpec;
-import org.infer4j.server.registry.ChatTurn;
+import org.infer4j.engine.template.ChatMessage;
+import org.infer4j.engine.template.ChatTemplate;
 import org.infer4j.server.registry.ModelRegistry;
 import org.infer4j.server.registry.ServedModel;
 import org.junit.jupiter.api.AfterAll;
@@ -37,10 +38,10 @@ class ApiHttpTest {
     static HttpHarness http;
 
     /** A visible format: {@code <s>[role]content\n} per message, then {@code [assistant]}. */
-    static String render(List<ChatTurn> messages, List<Object> tools, boolean addGenerationPrompt,
+    static String render(List<ChatMessage> messages, List<Map<String, Object>> tools, boolean addGenerationPrompt,
                          Map<String, Object> variables) {
         StringBuilder out = new StringBuilder("<s>");
-        for (ChatTurn turn : messages) {
+        for (ChatMessage turn : messages) {
             out.append('[').append(turn.role()).append(']').append(turn.content() == null ? "" : turn.content());
             if (turn.extra().containsKey("tool_calls")) {
                 out.append("{calls:").append(turn.extra().get("tool_calls")).append('}');
@@ -57,6 +58,15 @@ class ApiHttpTest {
         return out.toString();
     }
 
+    /** A real Jinja template that refuses system messages and one forbidden text, as model templates do. */
+    static final String STRICT_TEMPLATE = """
+            {%- for m in messages -%}
+            {%- if m.role == 'system' -%}{{ raise_exception('System role not supported') }}{%- endif -%}
+            {%- if m.content == 'forbidden' -%}{{ raise_exception('Conversation roles must alternate') }}{%- endif -%}
+            [{{ m.role }}]{{ m.content }}
+            {% endfor -%}
+            {%- if add_generation_prompt -%}[assistant]{%- endif -%}""";
+
     @BeforeAll
     static void start() {
         ModelSpec spec = new ModelSpec("llama", "scripted", 2048, 259, 1234, "F32");
@@ -64,7 +74,10 @@ class ApiHttpTest {
                 generator, CONTEXT, 1_700_000_000L);
         ServedModel second = new ServedModel("second", spec, new ByteTokenizer(), ApiHttpTest::render,
                 generator, CONTEXT, 1_700_000_001L);
-        registry = new ModelRegistry(List.of(model, second), List.of());
+        ChatTemplate strict = ChatTemplate.of(STRICT_TEMPLATE, "<s>", "</s>");
+        ServedModel third = new ServedModel("strict", spec, new ByteTokenizer(), strict::renderWithSystemFallback,
+                generator, CONTEXT, 1_700_000_002L);
+        registry = new ModelRegistry(List.of(model, second, third), List.of());
         server = new ApiServer(registry, new ServerOptions("127.0.0.1", 0, Optional.empty(), 64 * 1024)).start();
         http = new HttpHarness(server.url());
     }
@@ -467,10 +480,27 @@ class ApiHttpTest {
     // ---- models and helpers ----
 
     @Test
+    void templateRefusingSystemGetsItFoldedIntoTheFirstUserTurn() {
+        var reply = http.post("/apply-template", """
+                {"model":"strict","messages":[{"role":"system","content":"S"},{"role":"user","content":"U"}]}""");
+        assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+        assertThat(reply.json().get("prompt").asText()).isEqualTo("[user]S\nU\n[assistant]");
+    }
+
+    @Test
+    void templateRefusalIs400WithTheTemplatesMessage() {
+        var reply = http.post("/v1/chat/completions", """
+                {"model":"strict","messages":[{"role":"user","content":"forbidden"}]}""");
+        assertError(reply, 400, "invalid_request_error", "messages");
+        assertThat(reply.json().get("error").get("message").asText()).contains("Conversation roles must alternate");
+        assertThat(generator.requests).isEmpty();
+    }
+
+    @Test
     void modelsListAndGet() {
         JsonNode list = http.get("/v1/models").json();
         assertThat(list.get("object").asText()).isEqualTo("list");
-        assertThat(list.get("data")).hasSize(2);
+        assertThat(list.get("data")).hasSize(3);
         JsonNode first = list.get("data").get(0);
         assertThat(first.get("id").asText()).isEqualTo("scripted");
         assertThat(first.get("object").asText()).isEqualTo("model");
