@@ -84,6 +84,22 @@ public final class Quantizer {
         return out;
     }
 
+    /** {@code n} floats stored as {@code type} (F32, F16, BF16, Q8_0 or Q4_0), as llama-quantize writes them. */
+    public static byte[] encode(org.infer4j.gguf.GgmlType type, float[] x, int off, int n) {
+        return switch (type) {
+            case F32 -> {
+                byte[] out = new byte[n * 4];
+                MemorySegment.copy(x, off, MemorySegment.ofArray(out), Kernels.FLOAT, 0, n);
+                yield out;
+            }
+            case F16 -> toF16(x, off, n);
+            case BF16 -> toBf16(x, off, n);
+            case Q8_0 -> quantizeQ8_0(x, off, n);
+            case Q4_0 -> quantizeQ4_0(x, off, n);
+            default -> throw new UnsupportedTensorTypeException("(encode)", type, "has no quantizer here");
+        };
+    }
+
     /** {@code n} floats → IEEE half precision, little-endian. */
     public static byte[] toF16(float[] x, int off, int n) {
         byte[] out = new byte[n * 2];
