@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 /** {@code infer4j serve|tokenize ...}: the command line. */
 @Command(name = "infer4j", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "OpenAI-compatible inference server for GGUF models, in pure Java.",
-        subcommands = {TokenizeCommand.class})
+        subcommands = {ServeCommand.class, TokenizeCommand.class})
 public final class Main implements Runnable {
     /** Exit code for a model file that cannot be used. */
     static final int BAD_MODEL = 2;
