@@ -111,7 +111,8 @@ final class Filters {
             case "sum" -> sum(value, args.get(0, "attribute", null), args.get(1, "start", 0L));
             case "title" -> PyStrings.jinjaTitle(PyValues.str(value));
             case "tojson" -> Json.of(args.get(0, "indent", null), args.keyword().get("separators"),
-                    PyValues.truthy(args.keyword().getOrDefault("sort_keys", false))).write(value);
+                    PyValues.truthy(args.keyword().getOrDefault("sort_keys", false)),
+                    PyValues.truthy(args.keyword().getOrDefault("ensure_ascii", false))).write(value);
             case "trim" -> PyStrings.strip(PyValues.str(value), args.get(0, "chars", null) == null ? null
                     : Methods.string(args.get(0, "chars", null)), true, true);
             case "truncate" -> truncate(PyValues.str(value), PyValues.toInt(args.get(0, "length", 255L)),
