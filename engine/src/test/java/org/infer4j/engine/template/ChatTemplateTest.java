@@ -137,12 +137,19 @@ class ChatTemplateTest {
     }
 
     @Test
-    void builtinFormatForArchitecture() {
-        assertThat(BuiltinChatFormat.forArchitecture("gemma2")).isEqualTo(BuiltinChatFormat.GEMMA);
-        assertThat(BuiltinChatFormat.forArchitecture("gemma3")).isEqualTo(BuiltinChatFormat.GEMMA);
-        assertThat(BuiltinChatFormat.forArchitecture("llama")).isEqualTo(BuiltinChatFormat.LLAMA3);
-        assertThat(BuiltinChatFormat.forArchitecture("qwen2")).isEqualTo(BuiltinChatFormat.CHATML);
-        assertThat(BuiltinChatFormat.forArchitecture(null)).isEqualTo(BuiltinChatFormat.CHATML);
+    void builtinFormatFromArchitectureAndVocabulary() {
+        java.util.function.Predicate<String> none = token -> false;
+        java.util.function.Predicate<String> llama3 = java.util.Set.of("<|start_header_id|>", "<|eot_id|>")::contains;
+        java.util.function.Predicate<String> chatml = java.util.Set.of("<|im_start|>", "<|im_end|>")::contains;
+        assertThat(BuiltinChatFormat.forModel("gemma2", none)).isEqualTo(BuiltinChatFormat.GEMMA);
+        assertThat(BuiltinChatFormat.forModel("gemma3", chatml)).isEqualTo(BuiltinChatFormat.GEMMA);
+        assertThat(BuiltinChatFormat.forModel("llama", llama3)).isEqualTo(BuiltinChatFormat.LLAMA3);
+        assertThat(BuiltinChatFormat.forModel("llama", none)).isEqualTo(BuiltinChatFormat.LLAMA2);
+        assertThat(BuiltinChatFormat.forModel("llama", chatml)).isEqualTo(BuiltinChatFormat.CHATML);
+        assertThat(BuiltinChatFormat.forModel("qwen2", none)).isEqualTo(BuiltinChatFormat.CHATML);
+        assertThat(BuiltinChatFormat.forModel("phi3", chatml)).isEqualTo(BuiltinChatFormat.CHATML);
+        assertThat(BuiltinChatFormat.forModel("mamba", none)).isEqualTo(BuiltinChatFormat.PLAIN);
+        assertThat(BuiltinChatFormat.forModel(null, none)).isEqualTo(BuiltinChatFormat.PLAIN);
     }
 
     @Test
