@@ -11,10 +11,6 @@ record Arguments(List<Object> positional, Map<String, Object> keyword) {
 
     static final Arguments NONE = new Arguments(List.of(), Map.of());
 
-    static Arguments of(Object... positional) {
-        return new Arguments(java.util.Arrays.asList(positional), Map.of());
-    }
-
     /** The argument at {@code index} or named {@code name}, or {@code fallback} when absent. */
     Object get(int index, String name, Object fallback) {
         if (index < positional.size()) {

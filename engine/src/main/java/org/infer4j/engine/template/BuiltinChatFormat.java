@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.function.Predicate;
 
 /**
  * Chat formats for models whose GGUF carries no chat template. Each is a Jinja source under
@@ -29,19 +30,26 @@ public enum BuiltinChatFormat {
     }
 
     /**
-     * The format to assume for a GGUF {@code general.architecture} when the file has no template.
-     * "llama" files without a template are mostly Llama 3 conversions; anything unknown gets
-     * ChatML, llama.cpp's default too.
+     * The format to assume for a model whose GGUF has no template, from {@code general.architecture}
+     * and the special tokens its vocabulary has: a "llama" file may be Llama 3 (it has
+     * {@code <|start_header_id|>}) or Llama 2 / Mistral / a base model (SPM, {@code [INST]} turns);
+     * Qwen-like families and any vocabulary with {@code <|im_start|>} speak ChatML; the rest get plain lines.
      */
-    public static BuiltinChatFormat forArchitecture(String generalArchitecture) {
+    public static BuiltinChatFormat forModel(String generalArchitecture, Predicate<String> vocabularyHas) {
         String arch = generalArchitecture == null ? "" : generalArchitecture.toLowerCase(Locale.ROOT);
         if (arch.startsWith("gemma")) {
             return GEMMA;
         }
-        if (arch.equals("llama")) {
+        if (vocabularyHas.test("<|start_header_id|>") && vocabularyHas.test("<|eot_id|>")) {
             return LLAMA3;
         }
-        return CHATML;
+        if (arch.startsWith("qwen") || vocabularyHas.test("<|im_start|>")) {
+            return CHATML;
+        }
+        if (arch.equals("llama")) {
+            return LLAMA2;
+        }
+        return PLAIN;
     }
 
     String source() {

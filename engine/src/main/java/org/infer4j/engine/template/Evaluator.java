@@ -14,10 +14,6 @@ final class Evaluator {
         this.renderer = renderer;
     }
 
-    Renderer renderer() {
-        return renderer;
-    }
-
     Object eval(Expr expr, Scope scope) {
         return switch (expr) {
             case Expr.Literal literal -> literal.value();
@@ -42,7 +38,7 @@ final class Evaluator {
             case Expr.Call call -> call(eval(call.callee(), scope), arguments(call.args(), scope));
             case Expr.Filter filter -> applyFilter(filter.filter(), eval(filter.target(), scope), scope);
             case Expr.Test test -> test.negated() != Tests.apply(test.name(), eval(test.target(), scope),
-                    arguments(test.args(), scope), this);
+                    arguments(test.args(), scope));
             case Expr.Unary unary -> {
                 Object operand = eval(unary.operand(), scope);
                 yield switch (unary.op()) {
@@ -113,6 +109,6 @@ final class Evaluator {
     }
 
     Object applyFilter(Expr.FilterSpec filter, Object value, Scope scope) {
-        return Filters.apply(filter.name(), value, arguments(filter.args(), scope), this);
+        return Filters.apply(filter.name(), value, arguments(filter.args(), scope));
     }
 }

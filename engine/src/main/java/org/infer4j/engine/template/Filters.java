@@ -34,7 +34,7 @@ final class Filters {
         return NAMES.contains(name);
     }
 
-    static Object apply(String name, Object value, Arguments args, Evaluator evaluator) {
+    static Object apply(String name, Object value, Arguments args) {
         return switch (name) {
             case "abs" -> switch (value) {
                 case Long l -> Math.abs(l);
@@ -66,7 +66,7 @@ final class Filters {
             case "float" -> toFloat(value, args.get(0, "default", 0.0));
             case "format" -> PyFormat.percent(PyValues.str(value), args.keyword().isEmpty()
                     ? new PyTuple(args.positional()) : new LinkedHashMap<Object, Object>(args.keyword()));
-            case "groupby" -> groupby(value, args, evaluator);
+            case "groupby" -> groupby(value, args);
             case "indent" -> indent(PyValues.str(value), args.get(0, "width", 4L),
                     PyValues.truthy(args.get(1, "first", false)), PyValues.truthy(args.get(2, "blank", false)));
             case "int" -> toInt(value, args.get(0, "default", 0L), PyValues.toInt(args.get(1, "base", 10L)));
@@ -79,16 +79,16 @@ final class Filters {
                 }
                 case null, default -> throw new TemplateRenderException("Can only get item pairs from a mapping.");
             };
-            case "join" -> join(value, args, evaluator);
+            case "join" -> join(value, args);
             case "list" -> PyValues.iterate(value);
             case "lower" -> PyValues.str(value).toLowerCase();
             case "upper" -> PyValues.str(value).toUpperCase();
-            case "map" -> map(value, args, evaluator);
+            case "map" -> map(value, args);
             case "max", "min" -> extreme(value, args, name.equals("max"));
             case "pprint" -> PyValues.repr(value);
-            case "select", "reject" -> selectItems(value, args, 0, name.equals("select"), null, evaluator);
+            case "select", "reject" -> selectItems(value, args, 0, name.equals("select"), null);
             case "selectattr", "rejectattr" -> selectItems(value, args, 1, name.equals("selectattr"),
-                    Methods.string(args.require(0, "attribute", name)), evaluator);
+                    Methods.string(args.require(0, "attribute", name)));
             case "replace" -> {
                 Object count = args.get(2, "count", null);
                 yield Methods.replace(PyValues.str(value), PyValues.str(args.require(0, "old", name)),
@@ -111,7 +111,8 @@ final class Filters {
             case "sum" -> sum(value, args.get(0, "attribute", null), args.get(1, "start", 0L));
             case "title" -> PyStrings.jinjaTitle(PyValues.str(value));
             case "tojson" -> Json.of(args.get(0, "indent", null), args.keyword().get("separators"),
-                    PyValues.truthy(args.keyword().getOrDefault("sort_keys", false))).write(value);
+                    PyValues.truthy(args.keyword().getOrDefault("sort_keys", false)),
+                    PyValues.truthy(args.keyword().getOrDefault("ensure_ascii", false))).write(value);
             case "trim" -> PyStrings.strip(PyValues.str(value), args.get(0, "chars", null) == null ? null
                     : Methods.string(args.get(0, "chars", null)), true, true);
             case "truncate" -> truncate(PyValues.str(value), PyValues.toInt(args.get(0, "length", 255L)),
@@ -219,7 +220,7 @@ final class Filters {
         return total;
     }
 
-    private static String join(Object value, Arguments args, Evaluator evaluator) {
+    private static String join(Object value, Arguments args) {
         String separator = PyValues.str(args.get(0, "d", ""));
         Object attribute = args.get(1, "attribute", null);
         StringBuilder out = new StringBuilder();
@@ -235,7 +236,7 @@ final class Filters {
     }
 
     /** {@code map(attribute='x', default=...)} or {@code map('filter', args...)}. */
-    private static List<Object> map(Object value, Arguments args, Evaluator evaluator) {
+    private static List<Object> map(Object value, Arguments args) {
         List<Object> result = new ArrayList<>();
         if (args.positional().isEmpty() && args.keyword().containsKey("attribute")) {
             Object attribute = args.keyword().get("attribute");
@@ -249,7 +250,7 @@ final class Filters {
         String filter = Methods.string(args.require(0, "filter", "map"));
         Arguments rest = new Arguments(args.rest(1), args.keyword());
         for (Object item : PyValues.iterate(value)) {
-            result.add(apply(filter, item, rest, evaluator));
+            result.add(apply(filter, item, rest));
         }
         return result;
     }
@@ -259,13 +260,13 @@ final class Filters {
      * attribute) passes the named test, or is truthy when no test is named.
      */
     private static List<Object> selectItems(Object value, Arguments args, int testIndex, boolean keep,
-                                            String attribute, Evaluator evaluator) {
+                                            String attribute) {
         String test = testIndex < args.positional().size() ? Methods.string(args.positional().get(testIndex)) : null;
         Arguments testArgs = new Arguments(args.rest(testIndex + 1), Map.of());
         List<Object> result = new ArrayList<>();
         for (Object item : PyValues.iterate(value)) {
             Object subject = attribute == null ? item : attributePath(item, attribute);
-            boolean passes = test == null ? PyValues.truthy(subject) : Tests.apply(test, subject, testArgs, evaluator);
+            boolean passes = test == null ? PyValues.truthy(subject) : Tests.apply(test, subject, testArgs);
             if (passes == keep) {
                 result.add(item);
             }
@@ -273,7 +274,7 @@ final class Filters {
         return result;
     }
 
-    private static List<Object> groupby(Object value, Arguments args, Evaluator evaluator) {
+    private static List<Object> groupby(Object value, Arguments args) {
         Object attribute = args.require(0, "attribute", "groupby");
         Map<Object, List<Object>> groups = new LinkedHashMap<>();
         for (Object item : sort(value, false, true, attribute)) {

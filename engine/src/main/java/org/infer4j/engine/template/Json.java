@@ -10,13 +10,14 @@ import java.util.Map;
  * indent the separators are {@code ", "} and {@code ": "}; with indent, items end in {@code ","}
  * and nested containers go on their own indented lines. Non-ASCII text is written as is.
  *
- * @param indent    null for single-line output, else the string put before each nesting level
+ * @param indent      null for single-line output, else the string put before each nesting level
+ * @param ensureAscii escape non-ASCII as \\uXXXX (off by default, as in Hugging Face's tojson)
  */
-record Json(String indent, String itemSeparator, String keySeparator, boolean sortKeys) {
+record Json(String indent, String itemSeparator, String keySeparator, boolean sortKeys, boolean ensureAscii) {
 
     private static final int MAX_DEPTH = 256;
 
-    static Json of(Object indentArgument, Object separators, boolean sortKeys) {
+    static Json of(Object indentArgument, Object separators, boolean sortKeys, boolean ensureAscii) {
         String indent = switch (indentArgument) {
             case null -> null;
             case Long n -> " ".repeat((int) Math.max(0, n));
@@ -31,7 +32,7 @@ record Json(String indent, String itemSeparator, String keySeparator, boolean so
         } else if (separators != null) {
             throw new TemplateRenderException("tojson separators must be a pair of strings");
         }
-        return new Json(indent, item, key, sortKeys);
+        return new Json(indent, item, key, sortKeys, ensureAscii);
     }
 
     String write(Object value) {
@@ -112,7 +113,7 @@ record Json(String indent, String itemSeparator, String keySeparator, boolean so
     }
 
     /** JSON string escaping as Python's json module does with ensure_ascii=False. */
-    static void quote(StringBuilder out, String s) {
+    private void quote(StringBuilder out, String s) {
         out.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -125,7 +126,7 @@ record Json(String indent, String itemSeparator, String keySeparator, boolean so
                 case '\b' -> out.append("\\b");
                 case '\f' -> out.append("\\f");
                 default -> {
-                    if (c < 0x20) {
+                    if (c < 0x20 || (ensureAscii && c > 0x7e)) {
                         out.append(String.format("\\u%04x", (int) c));
                     } else {
                         out.append(c);

@@ -3,7 +3,6 @@ package org.infer4j.engine.template;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -381,10 +380,6 @@ final class PyValues {
             case Undefined u -> List.of();
             case null, default -> throw new TemplateRenderException("'" + typeName(value) + "' object is not iterable");
         };
-    }
-
-    static Iterator<Object> iterator(Object value) {
-        return iterate(value).iterator();
     }
 
     static List<Object> characters(String s) {

@@ -20,7 +20,7 @@ final class Tests {
         return NAMES.contains(name);
     }
 
-    static boolean apply(String name, Object value, Arguments args, Evaluator evaluator) {
+    static boolean apply(String name, Object value, Arguments args) {
         return switch (name) {
             case "defined" -> !(value instanceof Undefined);
             case "undefined" -> value instanceof Undefined;

@@ -24,10 +24,6 @@ record Token(Kind kind, Object value, int line) {
         return kind == Kind.NAME && value.equals(name);
     }
 
-    String text() {
-        return String.valueOf(value);
-    }
-
     String describe() {
         return switch (kind) {
             case EOF -> "end of template";
