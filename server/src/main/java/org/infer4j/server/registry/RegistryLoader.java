@@ -5,7 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.infer4j.engine.generate.Generator;
 import org.infer4j.engine.generate.GeneratorOptions;
 import org.infer4j.engine.model.InvalidModelException;
@@ -114,7 +116,11 @@ public final class RegistryLoader {
             return parse(gguf.path(), own.get(), bos, eos);
         }
         String architecture = gguf.findString("general.architecture").orElse("");
-        return ChatTemplate.builtin(BuiltinChatFormat.forArchitecture(architecture), bos, eos);
+        Set<String> vocabulary = new HashSet<>();
+        for (int id = 0; id < tokenizer.vocabSize(); id++) {
+            vocabulary.add(tokenizer.tokenText(id));
+        }
+        return ChatTemplate.builtin(BuiltinChatFormat.forModel(architecture, vocabulary::contains), bos, eos);
     }
 
     private static ChatTemplate parse(Path origin, String source, String bos, String eos) {

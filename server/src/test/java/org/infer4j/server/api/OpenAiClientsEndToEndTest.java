@@ -40,10 +40,10 @@ import org.junit.jupiter.api.Test;
  *   curl localhost:18080/v1/completions -d '{"prompt":"Once upon a time","max_tokens":48,"temperature":0}'
  *   curl localhost:18080/v1/completions -d '{"prompt":CHAT_PROMPT_AFTER_BOS,"max_tokens":48,"temperature":0}'
  * </pre>
- * stories260K has no chat template, so infer4j renders chat with its built-in format for "llama" (Llama 3
- * headers, starting with the {@code <s>} BOS text). To compare like with like, the peer gets that exact rendered
+ * stories260K has no chat template, so infer4j renders chat with its built-in fallback for a "llama" file whose
+ * vocabulary lacks Llama 3 header tokens: Llama 2's {@code <s>[INST] ... [/INST]}. To compare like with like, the peer gets that exact rendered
  * text through its plain completion endpoint, minus the leading {@code <s>} which the peer adds itself as the
- * BOS token; the peer's /tokenize confirms the same 82 prompt tokens infer4j uses (BOS not doubled).
+ * BOS token; the peer's /tokenize confirms the same 26 prompt tokens infer4j uses (BOS not doubled).
  */
 class OpenAiClientsEndToEndTest {
     static final String MODEL = "stories260K";
@@ -52,11 +52,9 @@ class OpenAiClientsEndToEndTest {
             + "One day, she saw a big, red ball. She wanted to play with it,";
     static final int GOLDEN_TEXT_PROMPT_TOKENS = 5;
     static final String USER_MESSAGE = "Tell me a story.";
-    static final String CHAT_PROMPT_AFTER_BOS = "<|start_header_id|>user<|end_header_id|>\n\nTell me a story.<|eot_id|>"
-            + "<|start_header_id|>assistant<|end_header_id|>\n\n";
-    static final String GOLDEN_CHAT = "Then, Jacky was almalking in the sky. \nAs she was walking, she saw a big, "
-            + "scary. She was so e";
-    static final int GOLDEN_CHAT_PROMPT_TOKENS = 82;
+    static final String CHAT_PROMPT_AFTER_BOS = "[INST] Tell me a story. [/INST]";
+    static final String GOLDEN_CHAT = ", just like a special special. What is that?\" \nSuddenly, a little bird f";
+    static final int GOLDEN_CHAT_PROMPT_TOKENS = 26;
     static final int MAX_TOKENS = 48;
 
     static ModelRegistry registry;
