@@ -1,0 +1,8 @@
+package org.infer4j.engine.template;
+
+/** Anything a template can call: macros, globals such as {@code range}, bound Python methods. */
+@FunctionalInterface
+interface JinjaCallable {
+
+    Object call(Arguments arguments);
+}
