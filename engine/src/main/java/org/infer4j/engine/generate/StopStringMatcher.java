@@ -3,7 +3,7 @@ package org.infer4j.engine.generate;
 import java.util.List;
 
 /**
- * Cuts generated text at the first stop string, even when the stop string arrives split over several tokens.
+ * Cuts generated text at the first stop string to appear, even when it arrives split over several tokens.
  * Text is held back only while its end could still be the beginning of a stop string and released as soon as it
  * cannot; the stop string and everything after it are never released. Feeding the same text in any chunking
  * releases the same text in total, so streaming and non-streaming responses agree. Not thread-safe.
@@ -50,16 +50,25 @@ public final class StopStringMatcher {
         return stopped;
     }
 
-    /** Start of the earliest complete stop string in {@code text}, or -1. */
+    /**
+     * Start of the stop string that completes first in {@code text} (the one generation would have stopped on;
+     * among those ending at the same place the longest), or -1. Chunking cannot change the answer.
+     */
     private int firstStop(String text) {
-        int first = -1;
+        int bestStart = -1;
+        int bestEnd = Integer.MAX_VALUE;
         for (String stop : stops) {
             int at = text.indexOf(stop);
-            if (at >= 0 && (first < 0 || at < first)) {
-                first = at;
+            if (at < 0) {
+                continue;
+            }
+            int end = at + stop.length();
+            if (end < bestEnd || (end == bestEnd && at < bestStart)) {
+                bestStart = at;
+                bestEnd = end;
             }
         }
-        return first;
+        return bestStart;
     }
 
     /** Length of the longest suffix of {@code text} that is a proper prefix of some stop string. */

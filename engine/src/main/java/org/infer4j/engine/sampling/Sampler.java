@@ -1,5 +1,6 @@
 package org.infer4j.engine.sampling;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -23,9 +24,6 @@ import java.util.SplittableRandom;
  * and never sorts the whole vocabulary when top-k or top-p is set. Not thread-safe: one per sequence.
  */
 public final class Sampler {
-    /** Candidates examined first when top-p runs without top-k; grows 8× until the nucleus fits. */
-    private static final int FIRST_NUCLEUS_GUESS = 128;
-
     private final int vocabSize;
     private final boolean greedy;
     private final int topK;
@@ -43,6 +41,7 @@ public final class Sampler {
     private final float[] penalized;
     private final int[] ids;
     private final float[] vals;
+    private final float[] weights; // exp(logit - max), for top-p over the whole vocabulary
 
     /**
      * @param vocabSize   length of the logits vectors
@@ -72,6 +71,7 @@ public final class Sampler {
         int candidates = greedy ? 0 : topK > 0 ? topK : vocabSize;
         this.ids = new int[candidates];
         this.vals = new float[candidates];
+        this.weights = !greedy && topK == 0 && topP < 1f ? new float[vocabSize] : null;
     }
 
     /**
@@ -142,7 +142,7 @@ public final class Sampler {
             }
         } else if (topP < 1f) {
             count = nucleusOfVocabulary(scores);
-            sorted = true;
+            sorted = false;
         } else {
             for (int i = 0; i < vocabSize; i++) {
                 ids[i] = i;
@@ -174,37 +174,90 @@ public final class Sampler {
     }
 
     /**
-     * Top-p over the whole vocabulary without sorting it: select the best {@code m} candidates, and only when their
-     * probability mass is still short of {@code topP} select 8× more, up to the whole vocabulary.
+     * Top-p over the whole vocabulary in expected linear time, without sorting: a quickselect that partitions
+     * the candidates around a pivot logit and descends into the side where the cumulative probability crosses
+     * {@code topP}. Keeps exactly the tokens a full best-first sort would (ties to the lower id), unsorted.
      */
     private int nucleusOfVocabulary(float[] scores) {
         float max = scores[argmax(scores, vocabSize)];
-        double total = sumExp(scores, vocabSize, max);
-        int m = Math.min(FIRST_NUCLEUS_GUESS, vocabSize);
-        while (true) {
-            int count = TopSelection.select(scores, vocabSize, m, ids, vals);
-            int kept = nucleusCut(count, max, total);
-            if (kept > 0) {
-                return kept;
-            }
-            if (m == vocabSize) {
-                return count; // rounding kept the sum just short of topP: everything stays
-            }
-            m = (int) Math.min((long) m * 8, vocabSize);
+        double total = 0;
+        for (int i = 0; i < vocabSize; i++) {
+            ids[i] = i;
+            vals[i] = scores[i];
+            weights[i] = (float) Math.exp(scores[i] - max);
+            total += weights[i];
         }
+        double needed = topP * total;
+        double taken = 0; // mass of [0, lo): all of it is in the nucleus
+        int lo = 0;
+        int hi = vocabSize; // [hi, vocabSize) is outside the nucleus
+        while (lo < hi) {
+            float pivot = medianOfThree(vals[lo], vals[lo + (hi - lo) / 2], vals[hi - 1]);
+            // Three-way partition of [lo, hi): greater than pivot [lo, gt), equal [gt, lt), smaller [lt, hi).
+            int gt = lo;
+            int lt = hi;
+            int i = lo;
+            while (i < lt) {
+                if (vals[i] > pivot) {
+                    swap(i++, gt++);
+                } else if (vals[i] < pivot) {
+                    swap(i, --lt);
+                } else {
+                    i++;
+                }
+            }
+            double greater = sum(weights, lo, gt);
+            if (taken + greater >= needed) {
+                hi = gt;
+                continue;
+            }
+            taken += greater;
+            double equal = sum(weights, gt, lt);
+            if (taken + equal >= needed) {
+                Arrays.sort(ids, gt, lt); // equal logits: lower ids first, as in a sorted walk
+                for (int j = gt; j < lt; j++) {
+                    taken += weights[j]; // equal weights, so sorting ids alone kept the arrays consistent
+                    if (taken >= needed) {
+                        return j + 1;
+                    }
+                }
+                return lt;
+            }
+            taken += equal;
+            lo = lt;
+        }
+        return Math.max(lo, 1); // rounding kept the sum just short of topP
     }
 
-    /** Top-p over sorted candidates; at least one stays. */
-    private int nucleus(int count, float max, double total) {
-        int kept = nucleusCut(count, max, total);
-        return kept > 0 ? kept : count;
+    private static float medianOfThree(float a, float b, float c) {
+        return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
+    }
+
+    private static double sum(float[] values, int from, int to) {
+        double sum = 0;
+        for (int i = from; i < to; i++) {
+            sum += values[i];
+        }
+        return sum;
+    }
+
+    private void swap(int a, int b) {
+        int id = ids[a];
+        ids[a] = ids[b];
+        ids[b] = id;
+        float v = vals[a];
+        vals[a] = vals[b];
+        vals[b] = v;
+        float w = weights[a];
+        weights[a] = weights[b];
+        weights[b] = w;
     }
 
     /**
-     * Length of the shortest best-first prefix of the sorted candidates whose probability (normalized by
-     * {@code total}, relative to {@code max}) reaches {@code topP}, or -1 when all {@code count} fall short.
+     * Top-p over best-first sorted candidates: the shortest prefix whose probability (normalized by {@code total},
+     * relative to {@code max}) reaches {@code topP}; at least one stays.
      */
-    private int nucleusCut(int count, float max, double total) {
+    private int nucleus(int count, float max, double total) {
         double cumulative = 0;
         for (int i = 0; i < count; i++) {
             cumulative += Math.exp(vals[i] - max) / total;
@@ -212,7 +265,7 @@ public final class Sampler {
                 return i + 1;
             }
         }
-        return -1;
+        return count;
     }
 
     /** Drops candidates less likely than {@code minP} times the most likely one: a logit threshold, no softmax. */

@@ -236,6 +236,52 @@ class SamplerTest {
         }
     }
 
+    @Test
+    void topPKeepsExactlyTheSortedPrefixEvenWithManyTies() {
+        Random random = new Random(23);
+        int checked = 0;
+        while (checked < 40) {
+            int vocab = 20 + random.nextInt(60);
+            float[] logits = new float[vocab];
+            for (int i = 0; i < vocab; i++) {
+                logits[i] = random.nextInt(5); // heavy ties
+            }
+            double topP = 0.05 + 0.9 * random.nextDouble();
+            if (nearABoundary(logits, topP)) {
+                continue; // summation order could legitimately flip the last token
+            }
+            checked++;
+            Set<Integer> expected = referenceNucleus(logits, topP);
+            // a huge temperature makes the draw near-uniform over what top-p kept, so every kept token shows up
+            Sampler sampler = new Sampler(params(1e6, 0, topP, 0, checked), vocab, 100);
+            Set<Integer> seen = new HashSet<>();
+            for (int i = 0; i < 3000; i++) {
+                seen.add(sampler.sample(logits));
+            }
+            assertThat(seen).as("top_p %s over %s", topP, Arrays.toString(logits)).isEqualTo(expected);
+        }
+    }
+
+    private static boolean nearABoundary(float[] logits, double p) {
+        double max = 4;
+        double sum = 0;
+        for (float l : logits) {
+            sum += Math.exp(l - max);
+        }
+        double cumulative = 0;
+        for (int value = 4; value >= 0; value--) {
+            for (float l : logits) {
+                if (l == value) {
+                    cumulative += Math.exp(l - max) / sum;
+                    if (Math.abs(cumulative - p) < 1e-6) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
     private static Set<Integer> referenceNucleus(float[] logits, double p) {
         double max = Double.NEGATIVE_INFINITY;
         for (float l : logits) {
@@ -252,7 +298,7 @@ class SamplerTest {
         for (Integer id : order) {
             kept.add(id);
             cumulative += Math.exp(logits[id] - max) / sum;
-            if (cumulative >= p + 1e-9) {
+            if (cumulative >= p) {
                 break;
             }
         }
