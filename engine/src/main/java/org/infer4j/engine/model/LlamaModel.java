@@ -117,7 +117,7 @@ final class LlamaModel implements LanguageModel {
         // attended: (rows, heads * valueDim) → projected back to (rows, dim) and added to the residual stream
         b.attended.set(b.rows, config.attentionWidth());
         b.matmul.multiply(w.wo(), b.attended, b.projected);
-        addInPlace(b.x, b.projected, b.rows * dim);
+        Kernels.addInPlace(b.x, b.projected, b.rows * dim);
     }
 
     private void feedForwardBlock(Batch b, LlamaWeights.Layer w) {
@@ -127,14 +127,10 @@ final class LlamaModel implements LanguageModel {
         b.normed.set(b.rows, dim);
         // gate, up: (rows, ffnDim)
         b.matmul.multiply(w.gate(), b.gate, w.up(), b.up, b.normed);
-        float[] hidden = b.hidden.values();
-        for (int i = 0, n = b.rows * ffn; i < n; i++) {
-            float g = b.gate[i];
-            hidden[i] = g / (1f + (float) Math.exp(-g)) * b.up[i]; // SwiGLU: silu(gate) * up
-        }
+        Kernels.swiglu(b.gate, b.up, b.hidden.values(), b.rows * ffn);
         b.hidden.set(b.rows, ffn);
         b.matmul.multiply(w.down(), b.hidden, b.projected);
-        addInPlace(b.x, b.projected, b.rows * dim);
+        Kernels.addInPlace(b.x, b.projected, b.rows * dim);
     }
 
     /** logits = output · rmsNorm(x[last]). */
@@ -194,12 +190,6 @@ final class LlamaModel implements LanguageModel {
                 x[a] = x0 * cos[c + i] - x1 * sin[c + i];
                 x[a + partner] = x0 * sin[c + i] + x1 * cos[c + i];
             }
-        }
-    }
-
-    private static void addInPlace(float[] x, float[] y, int n) {
-        for (int i = 0; i < n; i++) {
-            x[i] += y[i];
         }
     }
 
