@@ -91,6 +91,7 @@ final class BenchCommand implements Callable<Integer> {
                 double[] rates = new double[repetitions];
                 for (int i = 0; i < repetitions; i++) {
                     rates[i] = test.tokens / test.run(lm, err);
+                    err.printf(Locale.ROOT, "%s run %d: %.2f t/s%n", test.name, i + 1, rates[i]);
                 }
                 err.printf("%s: %d garbage collections during %d timed runs%n", test.name, gcCount() - gcBefore, repetitions);
                 err.flush();
