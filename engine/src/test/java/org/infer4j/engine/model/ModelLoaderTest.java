@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import org.infer4j.engine.tensor.UnsupportedTensorTypeException;
 import org.infer4j.gguf.GgmlType;
 import org.infer4j.gguf.GgufFile;
-import org.infer4j.gguf.GgufFormatException;
 import org.infer4j.gguf.GgufWriter;
 import org.infer4j.gguf.SharedFixtures;
 import org.infer4j.gguf.TensorInfo;
@@ -101,7 +100,7 @@ class ModelLoaderTest {
     void missingHyperParameterIsNamed() throws IOException {
         Path f = rewrite(w -> w.remove("llama.embedding_length"), null);
         try (GgufFile gguf = GgufFile.open(f)) {
-            assertThatThrownBy(() -> ModelLoader.load(gguf, 1)).isInstanceOf(GgufFormatException.class)
+            assertThatThrownBy(() -> ModelLoader.load(gguf, 1)).isInstanceOf(InvalidModelException.class)
                     .hasMessageContaining("llama.embedding_length");
         }
     }
