@@ -183,7 +183,7 @@ class ConverterTinyStoriesTest {
                 String text = c.get("text").asText();
                 if (text.equals("naïve café 日本 🦙")) {
                     // characters outside this 2k vocabulary, which has no byte tokens: Hugging Face gives one <unk> per
-                    // character, llama.cpp aborts (unordered_map::at) and our SPM tokenizer gives one <unk> per byte
+                    // character, llama.cpp aborts (unordered_map::at), our SPM tokenizer differs (22 ids for 12)
                     continue;
                 }
                 int[] expected = new int[c.get("ids").size()];
