@@ -5,6 +5,12 @@ package org.infer4j.engine.generate;
  * hand the events to the request's own thread and return at once.
  */
 public interface GenerationListener {
+    /**
+     * A token was sampled (before its text, if any, reaches {@link #onText}). Every token counted in
+     * {@link Usage#completionTokens()} is reported, the end-of-generation token included. Does nothing by default.
+     */
+    default void onToken(int token) {}
+
     /** The next piece of output text (whole UTF-8 characters, stop strings already cut). */
     void onText(String text);
 

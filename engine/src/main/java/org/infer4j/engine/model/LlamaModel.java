@@ -1,0 +1,354 @@
+package org.infer4j.engine.model;
+
+import java.util.Objects;
+import org.infer4j.engine.tensor.Activations;
+import org.infer4j.engine.tensor.Kernels;
+import org.infer4j.engine.tensor.MatMul;
+import org.infer4j.engine.tensor.RangeTask;
+import org.infer4j.engine.tensor.WorkerPool;
+import org.infer4j.gguf.GgufFile;
+
+/**
+ * The llama-family transformer: pre-norm blocks of grouped-query attention with RoPE and a SwiGLU
+ * feed-forward network. {@link #forward} runs a batch of rows through the layers; each row is one token of
+ * some sequence at some position, with its own KV cache ({@link Batch}). Today a call fills the batch from
+ * one sequence; several sequences per step only needs another way to fill it.
+ */
+final class LlamaModel implements LanguageModel {
+    static final int DEFAULT_BATCH = 128;
+
+    private final GgufFile file;
+    private final ModelSpec spec;
+    private final LlamaConfig config;
+    private final LlamaWeights weights;
+    private final WorkerPool pool;
+    private final Batch batch;
+
+    LlamaModel(GgufFile file, ModelSpec spec, LlamaConfig config, LlamaWeights weights, int threads, int maxBatch) {
+        this.file = file;
+        this.spec = spec;
+        this.config = config;
+        this.weights = weights;
+        this.pool = new WorkerPool(threads);
+        this.batch = new Batch(config, pool, maxBatch);
+    }
+
+    @Override
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    LlamaConfig config() {
+        return config;
+    }
+
+    @Override
+    public KvCache newCache(int capacity) {
+        if (capacity <= 0 || capacity > config.contextLength()) {
+            throw new IllegalArgumentException("cache capacity " + capacity + " must be within 1.." + config.contextLength());
+        }
+        return new LlamaKvCache(config, capacity);
+    }
+
+    @Override
+    public void forward(KvCache cache, int[] tokens, float[] logits) {
+        if (!(cache instanceof LlamaKvCache kv) || kv.config != config) {
+            throw new IllegalArgumentException("cache was not made by this model");
+        }
+        Objects.requireNonNull(logits, "logits");
+        if (tokens.length == 0) {
+            throw new IllegalArgumentException("no tokens to feed");
+        }
+        if (logits.length < config.vocabSize()) {
+            throw new IllegalArgumentException("logits has room for " + logits.length + ", vocabulary is " + config.vocabSize());
+        }
+        if (kv.size() + tokens.length > kv.capacity()) {
+            throw new IllegalArgumentException(tokens.length + " tokens after " + kv.size()
+                    + " do not fit a cache of " + kv.capacity() + " positions");
+        }
+        for (int token : tokens) {
+            if (token < 0 || token >= config.vocabSize()) {
+                throw new IllegalArgumentException("token id " + token + " outside the vocabulary of " + config.vocabSize());
+            }
+        }
+        for (int start = 0; start < tokens.length; start += batch.maxRows) {
+            int n = Math.min(batch.maxRows, tokens.length - start);
+            for (int i = 0; i < n; i++) {
+                batch.add(kv, kv.size() + i, tokens[start + i]);
+            }
+            runBatch(start + n == tokens.length ? logits : null);
+            kv.advance(n);
+        }
+    }
+
+    /** Runs the rows in {@link #batch} through every layer and, if {@code logits} is given, the head on the last row. */
+    private void runBatch(float[] logits) {
+        Batch b = batch;
+        embed(b);
+        for (int l = 0; l < config.layers(); l++) {
+            attentionBlock(b, l, weights.layers()[l]);
+            feedForwardBlock(b, weights.layers()[l]);
+        }
+        if (logits != null) {
+            head(b, logits);
+        }
+        b.clear();
+    }
+
+    /** x[t] = embedding row of token t. x: (rows, dim) */
+    private void embed(Batch b) {
+        for (int t = 0; t < b.rows; t++) {
+            weights.tokenEmbedding().dequantizeRow(b.tokens[t], b.x, t * config.dim());
+        }
+    }
+
+    private void attentionBlock(Batch b, int layer, LlamaWeights.Layer w) {
+        int dim = config.dim();
+        rmsNorm(b.x, w.attentionNorm(), b.normed.values(), b.rows, dim);
+        b.normed.set(b.rows, dim);
+        // q: (rows, heads * keyDim), k: (rows, kvHeads * keyDim), v: (rows, kvHeads * valueDim)
+        b.matmul.multiply(w.wq(), b.q, w.wk(), b.k, w.wv(), b.v, b.normed);
+        for (int t = 0; t < b.rows; t++) {
+            rope(b.q, t * config.queryWidth(), config.heads(), b.ropeCos, b.ropeSin, t);
+            rope(b.k, t * config.keyWidth(), config.kvHeads(), b.ropeCos, b.ropeSin, t);
+        }
+        storeKeysAndValues(b, layer);
+        b.attention.run(layer);
+        // attended: (rows, heads * valueDim) → projected back to (rows, dim) and added to the residual stream
+        b.attended.set(b.rows, config.attentionWidth());
+        b.matmul.multiply(w.wo(), b.attended, b.projected);
+        addInPlace(b.x, b.projected, b.rows * dim);
+    }
+
+    private void feedForwardBlock(Batch b, LlamaWeights.Layer w) {
+        int dim = config.dim();
+        int ffn = config.ffnDim();
+        rmsNorm(b.x, w.ffnNorm(), b.normed.values(), b.rows, dim);
+        b.normed.set(b.rows, dim);
+        // gate, up: (rows, ffnDim)
+        b.matmul.multiply(w.gate(), b.gate, w.up(), b.up, b.normed);
+        float[] hidden = b.hidden.values();
+        for (int i = 0, n = b.rows * ffn; i < n; i++) {
+            float g = b.gate[i];
+            hidden[i] = g / (1f + (float) Math.exp(-g)) * b.up[i]; // SwiGLU: silu(gate) * up
+        }
+        b.hidden.set(b.rows, ffn);
+        b.matmul.multiply(w.down(), b.hidden, b.projected);
+        addInPlace(b.x, b.projected, b.rows * dim);
+    }
+
+    /** logits = output · rmsNorm(x[last]). */
+    private void head(Batch b, float[] logits) {
+        int dim = config.dim();
+        System.arraycopy(b.x, (b.rows - 1) * dim, b.last, 0, dim);
+        rmsNorm(b.last, weights.outputNorm(), b.normed.values(), 1, dim);
+        b.normed.set(1, dim);
+        b.matmul.multiply(weights.output(), b.normed, logits);
+    }
+
+    /** Appends each row's rotated key and its value to its sequence's cache at its position. */
+    private void storeKeysAndValues(Batch b, int layer) {
+        int kw = config.keyWidth();
+        int vw = config.valueWidth();
+        for (int t = 0; t < b.rows; t++) {
+            LlamaKvCache cache = b.caches[t];
+            int pos = b.positions[t];
+            System.arraycopy(b.k, t * kw, cache.keys[layer], pos * kw, kw);
+            System.arraycopy(b.v, t * vw, cache.values[layer], pos * vw, vw);
+        }
+    }
+
+    /** out[t] = x[t] / sqrt(mean(x[t]²) + eps) * weight, summing squares in double as ggml does. */
+    private void rmsNorm(float[] x, float[] weight, float[] out, int rows, int dim) {
+        for (int t = 0; t < rows; t++) {
+            int o = t * dim;
+            double sum = 0;
+            for (int i = 0; i < dim; i++) {
+                sum += x[o + i] * x[o + i];
+            }
+            float scale = 1f / (float) Math.sqrt((float) (sum / dim) + config.rmsEps());
+            for (int i = 0; i < dim; i++) {
+                out[o + i] = x[o + i] * scale * weight[i];
+            }
+        }
+    }
+
+    /** Rotates the first ropeDim elements of each of {@code heads} heads at {@code x[offset..]} by row t's angles. */
+    private void rope(float[] x, int offset, int heads, float[] cos, float[] sin, int t) {
+        int half = config.ropeDim() / 2;
+        int c = t * half;
+        int step = switch (config.ropeStyle()) {
+            case ADJACENT_PAIRS -> 2;
+            case HALVES -> 1;
+        };
+        int partner = switch (config.ropeStyle()) {
+            case ADJACENT_PAIRS -> 1;
+            case HALVES -> half;
+        };
+        for (int h = 0; h < heads; h++) {
+            int base = offset + h * config.keyDim();
+            for (int i = 0; i < half; i++) {
+                int a = base + step * i;
+                float x0 = x[a];
+                float x1 = x[a + partner];
+                x[a] = x0 * cos[c + i] - x1 * sin[c + i];
+                x[a + partner] = x0 * sin[c + i] + x1 * cos[c + i];
+            }
+        }
+    }
+
+    private static void addInPlace(float[] x, float[] y, int n) {
+        for (int i = 0; i < n; i++) {
+            x[i] += y[i];
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+        file.close();
+    }
+
+    /**
+     * The rows of one step and every buffer a step needs, allocated once for {@code maxRows} rows. Each row
+     * carries its own cache and position, so rows of different sequences can share a step.
+     */
+    private static final class Batch {
+        final int maxRows;
+        final LlamaConfig config;
+        final MatMul matmul;
+        final Attention attention;
+        final int[] tokens;
+        final int[] positions;
+        final LlamaKvCache[] caches;
+        int rows;
+
+        final float[] x;          // (rows, dim) residual stream
+        final float[] last;       // (dim)
+        final Activations normed;  // (rows, dim)
+        final float[] q;          // (rows, heads * keyDim)
+        final float[] k;          // (rows, kvHeads * keyDim)
+        final float[] v;          // (rows, kvHeads * valueDim)
+        final Activations attended; // (rows, heads * valueDim)
+        final float[] projected;  // (rows, dim)
+        final float[] gate;       // (rows, ffnDim)
+        final float[] up;         // (rows, ffnDim)
+        final Activations hidden;  // (rows, ffnDim)
+        final float[] ropeCos;    // (rows, ropeDim / 2)
+        final float[] ropeSin;
+
+        Batch(LlamaConfig c, WorkerPool pool, int maxRows) {
+            this.maxRows = maxRows;
+            this.config = c;
+            this.tokens = new int[maxRows];
+            this.positions = new int[maxRows];
+            this.caches = new LlamaKvCache[maxRows];
+            this.x = new float[maxRows * c.dim()];
+            this.last = new float[c.dim()];
+            this.normed = new Activations(maxRows, c.dim());
+            this.q = new float[maxRows * c.queryWidth()];
+            this.k = new float[maxRows * c.keyWidth()];
+            this.v = new float[maxRows * c.valueWidth()];
+            this.attended = new Activations(maxRows, c.attentionWidth());
+            this.projected = new float[maxRows * c.dim()];
+            this.gate = new float[maxRows * c.ffnDim()];
+            this.up = new float[maxRows * c.ffnDim()];
+            this.hidden = new Activations(maxRows, c.ffnDim());
+            this.ropeCos = new float[maxRows * c.ropeDim() / 2];
+            this.ropeSin = new float[maxRows * c.ropeDim() / 2];
+            this.matmul = new MatMul(pool, Math.max(c.dim(), Math.max(c.ffnDim(), c.attentionWidth())));
+            this.attention = new Attention(this, pool);
+        }
+
+        void add(LlamaKvCache cache, int position, int token) {
+            tokens[rows] = token;
+            positions[rows] = position;
+            caches[rows] = cache;
+            ropeAngles(position, rows);
+            rows++;
+        }
+
+        void clear() {
+            java.util.Arrays.fill(caches, 0, rows, null);
+            rows = 0;
+        }
+
+        /**
+         * cos/sin of RoPE angle i at {@code position}: position · base^(-2i/ropeDim), divided by the llama3
+         * frequency factor if any, times the linear scale. Computed in float, stepping the angle by a float
+         * factor as ggml does, so angles at long positions round the same way.
+         */
+        private void ropeAngles(int position, int row) {
+            int half = config.ropeDim() / 2;
+            float thetaScale = (float) Math.pow(config.ropeBase(), -2.0 / config.ropeDim());
+            float theta = position;
+            float[] factors = config.ropeFreqFactors();
+            for (int i = 0; i < half; i++) {
+                float angle = config.ropeFreqScale() * (factors != null ? theta / factors[i] : theta);
+                ropeCos[row * half + i] = (float) Math.cos(angle);
+                ropeSin[row * half + i] = (float) Math.sin(angle);
+                theta *= thetaScale;
+            }
+        }
+    }
+
+    /**
+     * Causal grouped-query attention of every (row, head) pair over its sequence's cache, in parallel:
+     * scores = q·k / sqrt(keyDim) over positions 0..pos, softmax, weighted sum of values.
+     */
+    private static final class Attention implements RangeTask {
+        private final Batch b;
+        private final WorkerPool pool;
+        private final float[][] scores; // per worker, (contextLength)
+        private int layer;
+
+        Attention(Batch b, WorkerPool pool) {
+            this.b = b;
+            this.pool = pool;
+            this.scores = new float[pool.threads()][b.config.contextLength()];
+        }
+
+        void run(int layer) {
+            this.layer = layer;
+            pool.parallelFor(b.rows * b.config.heads(), this);
+        }
+
+        @Override
+        public void run(int from, int to, int worker) {
+            LlamaConfig c = b.config;
+            int keyDim = c.keyDim();
+            int valueDim = c.valueDim();
+            int group = c.heads() / c.kvHeads();
+            float scale = (float) (1.0 / Math.sqrt(keyDim));
+            float[] att = scores[worker];
+            float[] out = b.attended.values();
+            for (int index = from; index < to; index++) {
+                int t = index / c.heads();
+                int h = index % c.heads();
+                int kvHead = h / group;
+                int pos = b.positions[t];
+                float[] keys = b.caches[t].keys[layer];
+                float[] values = b.caches[t].values[layer];
+                int qOff = t * c.queryWidth() + h * keyDim;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j <= pos; j++) {
+                    float s = Kernels.dot(b.q, qOff, keys, j * c.keyWidth() + kvHead * keyDim, keyDim) * scale;
+                    att[j] = s;
+                    max = Math.max(max, s);
+                }
+                double sum = 0;
+                for (int j = 0; j <= pos; j++) {
+                    float e = (float) Math.exp(att[j] - max);
+                    att[j] = e;
+                    sum += e;
+                }
+                float inv = (float) (1.0 / sum);
+                int oOff = t * c.attentionWidth() + h * valueDim;
+                java.util.Arrays.fill(out, oOff, oOff + valueDim, 0f);
+                for (int j = 0; j <= pos; j++) {
+                    Kernels.axpy(att[j] * inv, values, j * c.valueWidth() + kvHead * valueDim, out, oOff, valueDim);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package org.infer4j.engine.tensor;
+
+/**
+ * A batch of input vectors for matrix multiplication: {@code tokens} rows of {@code cols} floats in
+ * {@link #values()}, plus the derived forms that weight types ask for ({@link InputFormat}), computed once
+ * per step by {@link #prepare} before the parallel multiply reads them. Buffers are allocated once for a
+ * maximum batch and width and reused.
+ */
+public final class Activations {
+    public static final int Q8_BLOCK = 32;
+
+    private final float[] values;
+    private final float[] rounded;
+    private final byte[] q8Values;
+    private final float[] q8Scales;
+    private final int maxTokens;
+    private final int maxCols;
+    private int tokens;
+    private int cols;
+    private InputFormat roundedFormat;
+    private boolean q8Ready;
+
+    public Activations(int maxTokens, int maxCols) {
+        this.maxTokens = maxTokens;
+        this.maxCols = maxCols;
+        int padded = Math.ceilDiv(maxCols, Q8_BLOCK) * Q8_BLOCK;
+        this.values = new float[maxTokens * maxCols];
+        this.rounded = new float[maxTokens * maxCols];
+        this.q8Values = new byte[maxTokens * padded];
+        this.q8Scales = new float[maxTokens * padded / Q8_BLOCK];
+    }
+
+    /** Declares that {@code values()} now holds {@code tokens} rows of {@code cols} (row stride {@code cols}). */
+    public Activations set(int tokens, int cols) {
+        if (tokens > maxTokens || cols > maxCols) {
+            throw new IllegalArgumentException("activations of " + tokens + "x" + cols + " exceed " + maxTokens + "x" + maxCols);
+        }
+        this.tokens = tokens;
+        this.cols = cols;
+        this.roundedFormat = null;
+        this.q8Ready = false;
+        return this;
+    }
+
+    public float[] values() {
+        return values;
+    }
+
+    public int tokens() {
+        return tokens;
+    }
+
+    public int cols() {
+        return cols;
+    }
+
+    /** Computes the derived form {@code format} (once per {@link #set}); call before a parallel multiply. */
+    public void prepare(InputFormat format) {
+        switch (format) {
+            case F32 -> { }
+            case F16_ROUNDED, BF16_ROUNDED -> {
+                if (roundedFormat != format) {
+                    int n = tokens * cols;
+                    for (int i = 0; i < n; i++) {
+                        rounded[i] = format == InputFormat.F16_ROUNDED ? Half.roundToF16(values[i]) : Half.roundToBf16(values[i]);
+                    }
+                    roundedFormat = format;
+                }
+            }
+            case Q8_0 -> {
+                if (!q8Ready) {
+                    if (cols % Q8_BLOCK != 0) {
+                        throw new IllegalStateException("Q8_0 input needs a multiple of " + Q8_BLOCK + " columns, got " + cols);
+                    }
+                    for (int t = 0; t < tokens; t++) {
+                        Quantizer.quantizeQ8Activations(values, t * cols, cols, q8Values, t * cols, q8Scales, t * cols / Q8_BLOCK);
+                    }
+                    q8Ready = true;
+                }
+            }
+        }
+    }
+
+    /** Rows of floats in the prepared float form ({@code F32}, {@code F16_ROUNDED} or {@code BF16_ROUNDED}). */
+    float[] floats(InputFormat format) {
+        return switch (format) {
+            case F32 -> values;
+            case F16_ROUNDED, BF16_ROUNDED -> {
+                if (roundedFormat != format) {
+                    throw new IllegalStateException(format + " input not prepared");
+                }
+                yield rounded;
+            }
+            case Q8_0 -> throw new IllegalArgumentException("Q8_0 input is not floats");
+        };
+    }
+
+    /** int8 values of the Q8_0 form; token {@code t} starts at {@code t * cols()}. */
+    byte[] q8Values() {
+        if (!q8Ready) {
+            throw new IllegalStateException("Q8_0 input not prepared");
+        }
+        return q8Values;
+    }
+
+    /** Block scales of the Q8_0 form; token {@code t} starts at {@code t * cols() / 32}. */
+    float[] q8Scales() {
+        return q8Scales;
+    }
+}

@@ -1,0 +1,38 @@
+package org.infer4j.engine.tensor;
+
+import java.lang.foreign.MemorySegment;
+import org.infer4j.gguf.GgmlType;
+
+/** bfloat16: the top half of a float's bits. Rows are widened once into scratch, as for {@link F16Matrix}. */
+public record BF16Matrix(String name, MemorySegment data, int rows, int cols) implements WeightMatrix {
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.BF16;
+    }
+
+    @Override
+    public InputFormat inputFormat() {
+        return InputFormat.BF16_ROUNDED;
+    }
+
+    @Override
+    public void multiply(Activations x, float[] out, int outOffset, int outStride, int rowFrom, int rowTo, float[] scratch) {
+        float[] in = x.floats(InputFormat.BF16_ROUNDED);
+        int tokens = x.tokens();
+        for (int r = rowFrom; r < rowTo; r++) {
+            dequantizeRow(r, scratch, 0);
+            for (int t = 0; t < tokens; t++) {
+                out[outOffset + t * outStride + r] = Kernels.dot(scratch, 0, in, t * cols, cols);
+            }
+        }
+    }
+
+    @Override
+    public void dequantizeRow(int row, float[] dst, int offset) {
+        long base = 2L * row * cols;
+        for (int i = 0; i < cols; i++) {
+            dst[offset + i] = Half.bf16ToFloat(data.get(Kernels.HALF, base + 2L * i));
+        }
+    }
+}

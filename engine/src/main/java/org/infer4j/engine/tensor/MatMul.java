@@ -1,0 +1,78 @@
+package org.infer4j.engine.tensor;
+
+/**
+ * Parallel matrix × batch-of-vectors over a {@link WorkerPool}: {@code out[t * rows + r] = dot(row r, x_t)}.
+ * Up to three matrices that read the same input (Q/K/V, gate/up) run as one task over their concatenated
+ * rows, saving a round of thread hand-offs. Holds per-worker scratch; reused for every call.
+ */
+public final class MatMul implements RangeTask {
+    private static final int MIN_ROWS_PER_CHUNK = 8;
+
+    private final WorkerPool pool;
+    private final float[][] scratch;
+    private final WeightMatrix[] matrices = new WeightMatrix[3];
+    private final float[][] outputs = new float[3][];
+    private int count;
+    private Activations input;
+
+    public MatMul(WorkerPool pool, int maxCols) {
+        this.pool = pool;
+        this.scratch = new float[pool.threads()][maxCols];
+    }
+
+    public void multiply(WeightMatrix w, Activations x, float[] out) {
+        run(x, w, out, null, null, null, null, 1);
+    }
+
+    public void multiply(WeightMatrix w0, float[] out0, WeightMatrix w1, float[] out1, Activations x) {
+        run(x, w0, out0, w1, out1, null, null, 2);
+    }
+
+    public void multiply(WeightMatrix w0, float[] out0, WeightMatrix w1, float[] out1, WeightMatrix w2, float[] out2,
+                         Activations x) {
+        run(x, w0, out0, w1, out1, w2, out2, 3);
+    }
+
+    private void run(Activations x, WeightMatrix w0, float[] o0, WeightMatrix w1, float[] o1, WeightMatrix w2, float[] o2,
+                     int n) {
+        matrices[0] = w0;
+        matrices[1] = w1;
+        matrices[2] = w2;
+        outputs[0] = o0;
+        outputs[1] = o1;
+        outputs[2] = o2;
+        int rows = 0;
+        for (int i = 0; i < n; i++) {
+            WeightMatrix w = matrices[i];
+            if (w.cols() != x.cols()) {
+                throw new IllegalArgumentException(w.name() + " has " + w.cols() + " columns, input has " + x.cols());
+            }
+            if (w.scratchFloats() > scratch[0].length) {
+                throw new IllegalArgumentException(w.name() + " needs " + w.scratchFloats() + " floats of scratch");
+            }
+            x.prepare(w.inputFormat());
+            rows += w.rows();
+        }
+        this.count = n;
+        this.input = x;
+        pool.parallelFor(rows, MIN_ROWS_PER_CHUNK, this);
+        this.input = null;
+        matrices[0] = matrices[1] = matrices[2] = null;
+        outputs[0] = outputs[1] = outputs[2] = null;
+    }
+
+    @Override
+    public void run(int from, int to, int worker) {
+        int base = 0;
+        for (int i = 0; i < count && from < to; i++) {
+            WeightMatrix w = matrices[i];
+            int end = base + w.rows();
+            if (from < end) {
+                int stop = Math.min(to, end);
+                w.multiply(input, outputs[i], 0, w.rows(), from - base, stop - base, scratch[worker]);
+                from = stop;
+            }
+            base = end;
+        }
+    }
+}

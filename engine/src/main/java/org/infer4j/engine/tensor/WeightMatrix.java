@@ -1,0 +1,64 @@
+package org.infer4j.engine.tensor;
+
+import java.lang.foreign.MemorySegment;
+import org.infer4j.gguf.GgmlType;
+
+/**
+ * A 2-D weight matrix of {@code rows x cols}, kept as a zero-copy slice of the mapped model file. One
+ * implementation per storage type; the type is chosen once at load and each implementation runs its own
+ * kernel over a range of rows, so there is no type dispatch inside a loop.
+ * <p>
+ * Adding a type (Q4_1, Q5_0, Q4_K, Q6_K, ...) means adding one class here and one case to {@link #of}.
+ */
+public sealed interface WeightMatrix permits F32Matrix, F16Matrix, BF16Matrix, Q8_0Matrix, Q4_0Matrix {
+
+    String name();
+
+    GgmlType type();
+
+    int rows();
+
+    int cols();
+
+    /** The input form this type's kernel reads; callers {@link Activations#prepare} it before {@link #multiply}. */
+    InputFormat inputFormat();
+
+    /**
+     * For every row {@code r} in {@code [rowFrom, rowTo)} and every token {@code t} of {@code x}:
+     * {@code out[outOffset + t * outStride + r] = dot(row r, x_t)}. Each row is read once for the whole batch.
+     * {@code scratch} is a per-worker buffer of at least {@link #scratchFloats()} floats.
+     */
+    void multiply(Activations x, float[] out, int outOffset, int outStride, int rowFrom, int rowTo, float[] scratch);
+
+    /** Floats of scratch {@link #multiply} needs per worker. */
+    default int scratchFloats() {
+        return cols();
+    }
+
+    /** Writes row {@code row} as floats into {@code dst[offset ..]} (embedding lookups, tests). */
+    void dequantizeRow(int row, float[] dst, int offset);
+
+    /** Wraps {@code data} (the tensor's bytes) as a matrix, or fails naming the tensor if its type is not supported. */
+    static WeightMatrix of(String name, GgmlType type, MemorySegment data, int rows, int cols) {
+        if (cols % type.blockSize() != 0) {
+            throw new UnsupportedTensorTypeException(name, type, "needs rows of whole blocks of " + type.blockSize()
+                    + " but the tensor has " + cols + " columns");
+        }
+        long expected = type.byteSize((long) rows * cols);
+        if (data.byteSize() != expected) {
+            throw new IllegalArgumentException("tensor " + name + ": " + data.byteSize() + " bytes for " + rows + "x" + cols
+                    + " " + type + ", expected " + expected);
+        }
+        return switch (type) {
+            case F32 -> new F32Matrix(name, data, rows, cols);
+            case F16 -> new F16Matrix(name, data, rows, cols);
+            case BF16 -> new BF16Matrix(name, data, rows, cols);
+            case Q8_0 -> new Q8_0Matrix(name, data, rows, cols);
+            case Q4_0 -> new Q4_0Matrix(name, data, rows, cols);
+            case Q4_1, Q5_0, Q5_1, Q8_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, Q8_K, IQ2_XXS, IQ2_XS, IQ3_XXS, IQ1_S, IQ4_NL,
+                 IQ3_S, IQ2_S, IQ4_XS, I8, I16, I32, I64, F64, IQ1_M, TQ1_0, TQ2_0, MXFP4 ->
+                    throw new UnsupportedTensorTypeException(name, type,
+                            "is not supported (supported: F32, F16, BF16, Q8_0, Q4_0)");
+        };
+    }
+}

@@ -1,0 +1,144 @@
+package org.infer4j.engine.tensor;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A fixed set of {@code threads} workers (the calling thread is worker 0) that run one {@link RangeTask}
+ * at a time over an index range. Work is handed out in small chunks from a shared counter, so threads
+ * that get less CPU (the machine is shared) take fewer chunks and all finish together.
+ * <p>
+ * Between tasks workers spin briefly, then park: a forward pass issues hundreds of short tasks per token
+ * and a park/unpark round trip per task would cost more than the work. Nothing is allocated per call.
+ * One caller at a time (the model's inference thread).
+ */
+public final class WorkerPool implements AutoCloseable {
+    private static final int SPINS_BEFORE_PARK = 1 << 14;
+    private static final int CHUNKS_PER_THREAD = 8;
+
+    private final int threads;
+    private final Thread[] helpers;
+    private final AtomicInteger nextIndex = new AtomicInteger();
+    private final AtomicInteger running = new AtomicInteger();
+    private volatile int generation;
+    private volatile boolean closed;
+    private volatile Thread caller;
+    private RangeTask task;
+    private int count;
+    private int chunk;
+    private volatile Throwable failure;
+
+    public WorkerPool(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        }
+        this.threads = threads;
+        this.helpers = new Thread[threads - 1];
+        for (int i = 0; i < helpers.length; i++) {
+            int worker = i + 1;
+            helpers[i] = Thread.ofPlatform().daemon().name("infer4j-worker-" + worker).unstarted(() -> helperLoop(worker));
+            helpers[i].start();
+        }
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    /** Runs {@code task} over {@code [0, count)} on all workers and returns when every index is done. */
+    public void parallelFor(int count, RangeTask task) {
+        parallelFor(count, 1, task);
+    }
+
+    /** As {@link #parallelFor(int, RangeTask)}, with chunks of at least {@code grain} indices. */
+    public void parallelFor(int count, int grain, RangeTask task) {
+        if (closed) {
+            throw new IllegalStateException("worker pool is closed");
+        }
+        if (count <= 0) {
+            return;
+        }
+        int chunkSize = Math.max(grain, Math.ceilDiv(count, threads * CHUNKS_PER_THREAD));
+        if (threads == 1 || count <= chunkSize) {
+            task.run(0, count, 0);
+            return;
+        }
+        this.task = task;
+        this.count = count;
+        this.chunk = chunkSize;
+        this.failure = null;
+        this.caller = Thread.currentThread();
+        nextIndex.set(0);
+        running.set(helpers.length);
+        generation = generation + 1; // volatile write publishes the fields above
+        for (Thread t : helpers) {
+            LockSupport.unpark(t);
+        }
+        try {
+            work(0);
+        } catch (Throwable e) {
+            failure = e;
+        }
+        int spins = 0;
+        while (running.get() > 0) {
+            if (++spins < SPINS_BEFORE_PARK) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.parkNanos(this, 50_000);
+            }
+        }
+        this.task = null;
+        Throwable f = failure;
+        if (f != null) {
+            switch (f) {
+                case RuntimeException e -> throw e;
+                case Error e -> throw e;
+                default -> throw new IllegalStateException(f);
+            }
+        }
+    }
+
+    private void work(int worker) {
+        RangeTask t = task;
+        int n = count;
+        int c = chunk;
+        for (int from = nextIndex.getAndAdd(c); from < n; from = nextIndex.getAndAdd(c)) {
+            t.run(from, Math.min(from + c, n), worker);
+        }
+    }
+
+    private void helperLoop(int worker) {
+        int seen = 0;
+        while (true) {
+            int spins = 0;
+            while (generation == seen && !closed) {
+                if (++spins < SPINS_BEFORE_PARK) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.park(this);
+                }
+            }
+            if (closed) {
+                return;
+            }
+            seen = generation;
+            try {
+                work(worker);
+            } catch (Throwable e) {
+                failure = e;
+                nextIndex.set(Integer.MAX_VALUE / 2); // stop handing out chunks
+            }
+            if (running.decrementAndGet() == 0) {
+                LockSupport.unpark(caller);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (Thread t : helpers) {
+            LockSupport.unpark(t);
+        }
+    }
+}

@@ -1,2 +1,0 @@
-package org.infer4j.server;
-final class Placeholder {}
