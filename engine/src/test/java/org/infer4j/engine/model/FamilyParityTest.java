@@ -35,6 +35,9 @@ class FamilyParityTest {
     /** Raw log-probs carry llama-server's float softmax normaliser (see {@link PeerParity.Result}). */
     private static final double MEAN_DIFF_RAW = 5e-4;
 
+    /** Imported once per source for the whole class: several families share a vocabulary. */
+    private static final Map<String, Map<String, MetadataValue>> VOCABULARIES = new java.util.concurrent.ConcurrentHashMap<>();
+
     @TempDir
     static Path tmp;
 
@@ -64,8 +67,9 @@ class FamilyParityTest {
     @MethodSource("families")
     void logitsMatchLlamaCpp(Family family) throws IOException {
         Path file = tmp.resolve(family.arch().ggufName() + ".gguf");
-        RandomModels.write(family.arch(), family.dims(), GgmlType.F32, RandomModels.printable(vocabulary(family.vocab())),
-                file, 42);
+        Map<String, MetadataValue> vocab = VOCABULARIES.computeIfAbsent(family.vocab(),
+                source -> RandomModels.printable(vocabulary(source)));
+        RandomModels.write(family.arch(), family.dims(), GgmlType.F32, vocab, file, 42);
         List<PeerParity.Case> cases = PeerParity.record(file, PROMPTS, STEPS);
         PeerParity.Result result;
         try (LanguageModel model = ModelLoader.load(GgufFile.open(file), 2)) {
