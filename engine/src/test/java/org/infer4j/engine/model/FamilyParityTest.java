@@ -32,7 +32,7 @@ class FamilyParityTest {
     /** F32 does the same arithmetic as llama.cpp up to summation order (and ggml's F16 GELU table, which we copy). */
     private static final double MAX_DIFF = 1e-3;
     private static final double MEAN_DIFF = 1e-4;
-    /** Raw log-probs carry llama-server's float softmax normaliser (see {@link PeerParity.Result}). */
+    /** Raw log-probs carry llama-server's float softmax normaliser (see {@link FamilyPeerParity.Result}). */
     private static final double MEAN_DIFF_RAW = 5e-4;
 
     /** Imported once per source for the whole class: several families share a vocabulary. */
@@ -70,11 +70,11 @@ class FamilyParityTest {
         Map<String, MetadataValue> vocab = VOCABULARIES.computeIfAbsent(family.vocab(),
                 source -> RandomModels.printable(vocabulary(source)));
         RandomModels.write(family.arch(), family.dims(), GgmlType.F32, vocab, file, 42);
-        List<PeerParity.Case> cases = PeerParity.record(file, PROMPTS, STEPS);
-        PeerParity.Result result;
+        List<FamilyPeerParity.Case> cases = FamilyPeerParity.record(file, PROMPTS, STEPS);
+        FamilyPeerParity.Result result;
         try (LanguageModel model = ModelLoader.load(GgufFile.open(file), 2)) {
             assertThat(model.spec().architecture()).isEqualTo(family.arch().ggufName());
-            result = PeerParity.compare(model, cases, 2 * MAX_DIFF);
+            result = FamilyPeerParity.compare(model, cases, 2 * MAX_DIFF);
         } finally {
             Files.deleteIfExists(file);
         }
