@@ -136,6 +136,44 @@ class GgufFileTest {
     }
 
     @Test
+    void mapsFilesOverTwoGigabytes() throws IOException {
+        // A sparse file: the header declares a 2.4 GB tensor; the file system stores only the header.
+        Path file = dir.resolve("big.gguf");
+        new GgufWriter().putString("general.architecture", "llama")
+                .addTensor("big", new long[] {8}, new float[] {1, 2, 3, 4, 5, 6, 7, 8}).write(file);
+        byte[] bytes = Files.readAllBytes(file);
+        MemorySegment header = MemorySegment.ofArray(bytes);
+        var u64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        long elements = 600_000_000L;
+        int dimAt = indexOf(bytes, "big".getBytes(java.nio.charset.StandardCharsets.UTF_8)) + 3 + 4;
+        assertThat(header.get(u64, dimAt)).isEqualTo(8);
+        header.set(u64, dimAt, elements);
+        Files.write(file, bytes);
+        try (var raf = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+            raf.setLength(raf.length() - 32 + elements * 4);
+        }
+        try (GgufFile f = GgufFile.open(file)) {
+            MemorySegment data = f.tensorData(f.tensor("big"));
+            assertThat(data.byteSize()).isEqualTo(elements * 4).isGreaterThan(Integer.MAX_VALUE);
+            assertThat(data.get(ValueLayout.JAVA_FLOAT_UNALIGNED, data.byteSize() - 4)).isZero();
+            assertThat(data.get(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 4)).isEqualTo(2f);
+        }
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new AssertionError("not found");
+    }
+
+    @Test
     void rejectsAMissingFile() {
         assertThatThrownBy(() -> GgufFile.open(dir.resolve("nope.gguf")))
                 .isInstanceOf(GgufFormatException.class).hasMessageContaining("nope.gguf").hasMessageContaining("no such file");

@@ -10,6 +10,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.infer4j.engine.model.KvCache;
 import org.infer4j.engine.model.LanguageModel;
 import org.infer4j.engine.sampling.Sampler;
+import org.infer4j.engine.sampling.TopLogprobs;
 import org.infer4j.engine.tokenizer.Tokenizer;
 
 /**
@@ -161,6 +162,10 @@ public final class Generator implements AutoCloseable {
         if (request.maxTokens() < 1) {
             throw new InvalidRequestException("max_tokens must be at least 1: " + request.maxTokens());
         }
+        if (request.logprobs() < GenerationRequest.NO_LOGPROBS || request.logprobs() > vocabSize) {
+            throw new InvalidRequestException("log-probability alternatives must be between 0 and the vocabulary size "
+                    + vocabSize + ": " + request.logprobs());
+        }
         if (request.stopStrings().size() > MAX_STOP_STRINGS) {
             throw new InvalidRequestException("at most " + MAX_STOP_STRINGS + " stop strings are allowed, got "
                     + request.stopStrings().size());
@@ -237,14 +242,19 @@ public final class Generator implements AutoCloseable {
             return false;
         }
         int token;
+        TopLogprobs logprobs = null;
         try {
             model.forward(sequence.cache(), sequence.input(), logits);
             token = sequence.sampler().sample(logits);
+            GenerationRequest request = sequence.request();
+            if (request.wantsLogprobs()) {
+                logprobs = TopLogprobs.of(logits, token, request.logprobs()); // raw logits: sample() left them as they were
+            }
         } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
             sequence.fail(asRuntime(e));
             return false;
         }
-        return sequence.onSampled(token);
+        return sequence.onSampled(token, logprobs);
     }
 
     private void release(Sequence sequence) {

@@ -1,5 +1,6 @@
 package org.infer4j.engine.model;
 
+import java.lang.foreign.MemorySegment;
 import java.util.EnumMap;
 import java.util.Map;
 import org.infer4j.engine.tensor.WeightMatrix;
@@ -23,49 +24,139 @@ public final class ModelLoader {
      * @throws org.infer4j.engine.tensor.UnsupportedTensorTypeException for a weight type without a kernel
      */
     public static LanguageModel load(GgufFile gguf, int threads) {
-        return load(gguf, threads, LlamaModel.DEFAULT_BATCH);
+        return load(gguf, threads, TransformerModel.DEFAULT_BATCH);
     }
 
     /** As {@link #load(GgufFile, int)}, processing prompts in chunks of at most {@code maxBatch} tokens. */
     public static LanguageModel load(GgufFile gguf, int threads, int maxBatch) {
         String name = gguf.getString("general.architecture");
         Architecture architecture = Architecture.of(name).orElseThrow(() -> new UnsupportedModelException(gguf.path(), name));
-        return switch (architecture) {
-            case LLAMA -> loadLlama(gguf, name, RopeStyle.ADJACENT_PAIRS, threads, maxBatch);
-        };
+        TransformerConfig config = TransformerConfig.read(gguf, architecture, ropeFactors(gguf, architecture));
+        TransformerWeights weights = weights(gguf, config);
+        ModelSpec spec = new ModelSpec(name, gguf.findString("general.name").orElse(gguf.path().getFileName().toString()),
+                config.contextLength(), config.vocabSize(), parameterCount(gguf), dominantWeightType(gguf));
+        return new TransformerModel(gguf, spec, config, weights, threads, maxBatch);
     }
 
-    private static LanguageModel loadLlama(GgufFile gguf, String arch, RopeStyle ropeStyle, int threads, int maxBatch) {
-        float[] freqFactors = gguf.findTensor("rope_freqs.weight").map(t -> vector(gguf, t.name(), -1)).orElse(null);
-        LlamaConfig config = LlamaConfig.read(gguf, arch, ropeStyle, freqFactors);
+    /**
+     * Rope frequency divisors: Llama 3.1's {@code rope_freqs.weight}, or Phi-3's LongRoPE pair
+     * {@code rope_factors_short/long.weight}, switched at {@code rope.scaling.original_context_length}.
+     */
+    private static TransformerConfig.RopeFactors ropeFactors(GgufFile gguf, Architecture architecture) {
+        if (gguf.findTensor("rope_freqs.weight").isPresent()) {
+            float[] factors = vector(gguf, "rope_freqs.weight", -1);
+            return new TransformerConfig.RopeFactors(factors, factors, Integer.MAX_VALUE);
+        }
+        boolean hasShort = gguf.findTensor("rope_factors_short.weight").isPresent();
+        boolean hasLong = gguf.findTensor("rope_factors_long.weight").isPresent();
+        if (!hasShort && !hasLong) {
+            return null;
+        }
+        if (hasShort != hasLong) {
+            throw new InvalidModelException(gguf.path(), "LongRoPE needs both rope_factors_short.weight and rope_factors_long.weight");
+        }
+        String arch = architecture.ggufName();
+        int original = gguf.getInt(arch + ".rope.scaling.original_context_length", gguf.getInt(arch + ".context_length", 0));
+        return new TransformerConfig.RopeFactors(vector(gguf, "rope_factors_short.weight", -1),
+                vector(gguf, "rope_factors_long.weight", -1), original);
+    }
+
+    /** The family's tensors under llama.cpp's names, fused ones split into views. */
+    private static TransformerWeights weights(GgufFile gguf, TransformerConfig config) {
+        Architecture arch = config.architecture();
         int dim = config.dim();
         WeightMatrix embedding = matrix(gguf, "token_embd.weight", config.vocabSize(), dim);
-        LlamaWeights.Layer[] layers = new LlamaWeights.Layer[config.layers()];
+        TransformerWeights.Layer[] layers = new TransformerWeights.Layer[config.layers()];
         for (int i = 0; i < layers.length; i++) {
             String p = "blk." + i + ".";
-            layers[i] = new LlamaWeights.Layer(
+            WeightMatrix[] qkv;
+            float[][] qkvBias;
+            int[] widths = {config.queryWidth(), config.keyWidth(), config.valueWidth()};
+            if (gguf.findTensor(p + "attn_qkv.weight").isPresent()) {
+                qkv = rowSlices(matrix(gguf, p + "attn_qkv.weight", widths[0] + widths[1] + widths[2], dim), gguf, widths);
+                qkvBias = gguf.findTensor(p + "attn_qkv.bias").isPresent()
+                        ? split(vector(gguf, p + "attn_qkv.bias", widths[0] + widths[1] + widths[2]), widths)
+                        : separateBiases(gguf, p, widths);
+            } else {
+                qkv = new WeightMatrix[] {
+                        matrix(gguf, p + "attn_q.weight", widths[0], dim),
+                        matrix(gguf, p + "attn_k.weight", widths[1], dim),
+                        matrix(gguf, p + "attn_v.weight", widths[2], dim)};
+                qkvBias = separateBiases(gguf, p, widths);
+            }
+            WeightMatrix gate;
+            WeightMatrix up;
+            if (arch.fusesGateAndUp()) {
+                WeightMatrix[] gateUp = rowSlices(matrix(gguf, p + "ffn_up.weight", 2 * config.ffnDim(), dim), gguf,
+                        new int[] {config.ffnDim(), config.ffnDim()});
+                gate = gateUp[0];
+                up = gateUp[1];
+            } else {
+                gate = matrix(gguf, p + "ffn_gate.weight", config.ffnDim(), dim);
+                up = matrix(gguf, p + "ffn_up.weight", config.ffnDim(), dim);
+            }
+            boolean qkNorm = arch.normsQueryAndKey();
+            boolean postNorms = arch.hasPostNorms();
+            layers[i] = new TransformerWeights.Layer(
                     vector(gguf, p + "attn_norm.weight", dim),
-                    matrix(gguf, p + "attn_q.weight", config.queryWidth(), dim),
-                    matrix(gguf, p + "attn_k.weight", config.keyWidth(), dim),
-                    matrix(gguf, p + "attn_v.weight", config.valueWidth(), dim),
+                    qkv[0], qkv[1], qkv[2], qkvBias[0], qkvBias[1], qkvBias[2],
+                    qkNorm ? vector(gguf, p + "attn_q_norm.weight", config.keyDim()) : null,
+                    qkNorm ? vector(gguf, p + "attn_k_norm.weight", config.keyDim()) : null,
                     matrix(gguf, p + "attn_output.weight", dim, config.attentionWidth()),
+                    postNorms ? vector(gguf, p + "post_attention_norm.weight", dim) : null,
                     vector(gguf, p + "ffn_norm.weight", dim),
-                    matrix(gguf, p + "ffn_gate.weight", config.ffnDim(), dim),
-                    matrix(gguf, p + "ffn_up.weight", config.ffnDim(), dim),
-                    matrix(gguf, p + "ffn_down.weight", dim, config.ffnDim()));
+                    gate, up,
+                    matrix(gguf, p + "ffn_down.weight", dim, config.ffnDim()),
+                    postNorms ? vector(gguf, p + "post_ffw_norm.weight", dim) : null);
         }
-        WeightMatrix output = gguf.findTensor("output.weight").isPresent()
+        WeightMatrix output = !arch.alwaysTiesOutput() && gguf.findTensor("output.weight").isPresent()
                 ? matrix(gguf, "output.weight", config.vocabSize(), dim)
                 : embedding; // tied embeddings
-        LlamaWeights weights = new LlamaWeights(embedding, layers, vector(gguf, "output_norm.weight", dim), output);
-        ModelSpec spec = new ModelSpec(arch, gguf.findString("general.name").orElse(gguf.path().getFileName().toString()),
-                config.contextLength(), config.vocabSize(), parameterCount(gguf), dominantWeightType(gguf));
-        return new LlamaModel(gguf, spec, config, weights, threads, maxBatch);
+        float[] outputBias = arch.hasOutputBias() && gguf.findTensor("output.bias").isPresent()
+                ? vector(gguf, "output.bias", config.vocabSize())
+                : null;
+        return new TransformerWeights(embedding, layers, vector(gguf, "output_norm.weight", dim), output, outputBias);
+    }
+
+    /** Optional separate {@code attn_q/k/v.bias}: all three or none (llama.cpp adds each one present). */
+    private static float[][] separateBiases(GgufFile gguf, String prefix, int[] widths) {
+        String[] names = {"attn_q.bias", "attn_k.bias", "attn_v.bias"};
+        float[][] biases = new float[3][];
+        for (int j = 0; j < 3; j++) {
+            String name = prefix + names[j];
+            biases[j] = gguf.findTensor(name).isPresent() ? vector(gguf, name, widths[j]) : null;
+        }
+        return biases;
+    }
+
+    /** Consecutive row ranges of {@code m}, {@code rows[i]} each, as zero-copy matrices over the same bytes. */
+    private static WeightMatrix[] rowSlices(WeightMatrix m, GgufFile gguf, int[] rows) {
+        TensorInfo t = gguf.tensor(m.name());
+        MemorySegment data = gguf.tensorData(t);
+        long rowBytes = t.type().byteSize(m.cols());
+        WeightMatrix[] out = new WeightMatrix[rows.length];
+        long first = 0;
+        for (int i = 0; i < rows.length; i++) {
+            out[i] = WeightMatrix.of(m.name() + "[" + first + ".." + (first + rows[i]) + ")", t.type(),
+                    data.asSlice(first * rowBytes, rows[i] * rowBytes), rows[i], m.cols());
+            first += rows[i];
+        }
+        return out;
+    }
+
+    private static float[][] split(float[] v, int[] lengths) {
+        float[][] out = new float[lengths.length][];
+        int from = 0;
+        for (int i = 0; i < lengths.length; i++) {
+            out[i] = java.util.Arrays.copyOfRange(v, from, from + lengths[i]);
+            from += lengths[i];
+        }
+        return out;
     }
 
     /** A 2-D weight of {@code rows x cols} (ggml shape {@code [cols, rows]}). */
     static WeightMatrix matrix(GgufFile gguf, String name, int rows, int cols) {
-        TensorInfo t = gguf.tensor(name);
+        TensorInfo t = required(gguf, name);
         if (t.dimensions() != 2 || t.dim(0) != cols || t.dim(1) != rows) {
             throw new InvalidModelException(gguf.path(), "tensor " + name + " has shape "
                     + java.util.Arrays.toString(t.shape()) + ", expected [" + cols + ", " + rows + "]");
@@ -75,7 +166,7 @@ public final class ModelLoader {
 
     /** A 1-D tensor of {@code length} values (any length if negative), widened to floats. */
     static float[] vector(GgufFile gguf, String name, int length) {
-        TensorInfo t = gguf.tensor(name);
+        TensorInfo t = required(gguf, name);
         if (t.dimensions() != 1 || (length >= 0 && t.dim(0) != length)) {
             throw new InvalidModelException(gguf.path(), "tensor " + name + " has shape "
                     + java.util.Arrays.toString(t.shape()) + ", expected [" + (length >= 0 ? length : "n") + "]");
@@ -84,6 +175,11 @@ public final class ModelLoader {
         float[] values = new float[n];
         WeightMatrix.of(name, t.type(), gguf.tensorData(t), 1, n).dequantizeRow(0, values, 0);
         return values;
+    }
+
+    private static TensorInfo required(GgufFile gguf, String name) {
+        return gguf.findTensor(name).orElseThrow(() -> new InvalidModelException(gguf.path(), "missing tensor " + name
+                + " (architecture " + gguf.getString("general.architecture") + ")"));
     }
 
     static long parameterCount(GgufFile gguf) {

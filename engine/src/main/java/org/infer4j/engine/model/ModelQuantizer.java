@@ -19,6 +19,9 @@ public final class ModelQuantizer {
     private ModelQuantizer() {}
 
     public static void quantize(GgufFile source, Path target, GgmlType type) throws IOException {
+        if (!TARGETS.contains(type)) {
+            throw new IllegalArgumentException("cannot quantize to " + type + "; supported: " + TARGETS);
+        }
         GgufWriter writer = new GgufWriter().putAll(source.metadata());
         writer.putUint32("general.quantization_version", 2);
         writer.putUint32("general.file_type", fileType(type));
@@ -48,13 +51,20 @@ public final class ModelQuantizer {
         writer.write(target);
     }
 
+    /** The types {@link #quantize} can write: those {@link Quantizer#encode} has a quantizer for. */
+    public static final java.util.Set<GgmlType> TARGETS = java.util.Collections.unmodifiableSet(java.util.EnumSet.of(
+            GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1));
+
     /** llama.cpp's {@code llama_ftype} number for a file mostly of {@code type}. */
     static int fileType(GgmlType type) {
         return switch (type) {
             case F32 -> 0;
             case F16 -> 1;
             case Q4_0 -> 2;
+            case Q4_1 -> 3;
             case Q8_0 -> 7;
+            case Q5_0 -> 8;
+            case Q5_1 -> 9;
             case BF16 -> 32;
             default -> throw new IllegalArgumentException("cannot quantize to " + type);
         };

@@ -8,18 +8,25 @@ package org.infer4j.engine.tensor;
  */
 public final class Activations {
     public static final int Q8_BLOCK = 32;
+    public static final int Q8K_BLOCK = 256;
 
     private final float[] values;
     private final float[] rounded;
     private final byte[] q8Values;
     private final float[] q8Floats;
     private final float[] q8Scales;
+    private final float[] q8Sums;
+    private final byte[] q8kValues;
+    private final float[] q8kScales;
+    private final int[] q8kSums;
     private final int maxTokens;
     private final int maxCols;
     private int tokens;
     private int cols;
     private InputFormat roundedFormat;
     private boolean q8Ready;
+    private boolean q8SumsReady;
+    private boolean q8kReady;
 
     public Activations(int maxTokens, int maxCols) {
         this.maxTokens = maxTokens;
@@ -30,6 +37,11 @@ public final class Activations {
         this.q8Values = new byte[maxTokens * padded];
         this.q8Floats = new float[maxTokens * padded];
         this.q8Scales = new float[maxTokens * padded / Q8_BLOCK];
+        this.q8Sums = new float[maxTokens * padded / Q8_BLOCK];
+        int paddedK = Math.ceilDiv(maxCols, Q8K_BLOCK) * Q8K_BLOCK;
+        this.q8kValues = new byte[maxTokens * paddedK];
+        this.q8kScales = new float[maxTokens * paddedK / Q8K_BLOCK];
+        this.q8kSums = new int[maxTokens * paddedK / 16];
     }
 
     /** Declares that {@code values()} now holds {@code tokens} rows of {@code cols} (row stride {@code cols}). */
@@ -41,6 +53,8 @@ public final class Activations {
         this.cols = cols;
         this.roundedFormat = null;
         this.q8Ready = false;
+        this.q8SumsReady = false;
+        this.q8kReady = false;
         return this;
     }
 
@@ -83,6 +97,27 @@ public final class Activations {
                     q8Ready = true;
                 }
             }
+            case Q8_1 -> {
+                if (!q8SumsReady) {
+                    prepare(InputFormat.Q8_0);
+                    for (int t = 0; t < tokens; t++) {
+                        Quantizer.q8BlockSums(values, t * cols, cols, q8Values, t * cols, q8Sums, t * cols / Q8_BLOCK);
+                    }
+                    q8SumsReady = true;
+                }
+            }
+            case Q8_K -> {
+                if (!q8kReady) {
+                    if (cols % Q8K_BLOCK != 0) {
+                        throw new IllegalStateException("Q8_K input needs a multiple of " + Q8K_BLOCK + " columns, got " + cols);
+                    }
+                    for (int t = 0; t < tokens; t++) {
+                        Quantizer.quantizeQ8KActivations(values, t * cols, cols, q8kValues, t * cols,
+                                q8kScales, t * cols / Q8K_BLOCK, q8kSums, t * cols / 16);
+                    }
+                    q8kReady = true;
+                }
+            }
         }
     }
 
@@ -96,7 +131,7 @@ public final class Activations {
                 }
                 yield rounded;
             }
-            case Q8_0 -> throw new IllegalArgumentException("Q8_0 input is not floats");
+            case Q8_0, Q8_1, Q8_K -> throw new IllegalArgumentException(format + " input is not floats");
         };
     }
 
@@ -123,5 +158,31 @@ public final class Activations {
     /** Block scales of the Q8_0 form; token {@code t} starts at {@code t * cols() / 32}. */
     float[] q8Scales() {
         return q8Scales;
+    }
+
+    /** Per-block {@code s} of the Q8_1 form (half-rounded {@code d * Σq}); token {@code t} starts at {@code t * cols() / 32}. */
+    float[] q8Sums() {
+        if (!q8SumsReady) {
+            throw new IllegalStateException("Q8_1 input not prepared");
+        }
+        return q8Sums;
+    }
+
+    /** int8 values of the Q8_K form; token {@code t} starts at {@code t * cols()}. */
+    byte[] q8kValues() {
+        if (!q8kReady) {
+            throw new IllegalStateException("Q8_K input not prepared");
+        }
+        return q8kValues;
+    }
+
+    /** Super-block scales of the Q8_K form; token {@code t} starts at {@code t * cols() / 256}. */
+    float[] q8kScales() {
+        return q8kScales;
+    }
+
+    /** Sums of every 16 int8 values of the Q8_K form; token {@code t} starts at {@code t * cols() / 16}. */
+    int[] q8kSums() {
+        return q8kSums;
     }
 }

@@ -6,7 +6,7 @@ import java.nio.ByteOrder;
 
 /**
  * Quantizers, bit-exact with ggml's: the reference ones that llama-quantize uses for weights
- * ({@code quantize_row_q8_0_ref}, {@code quantize_row_q4_0_ref}) and the one its x86 CPU backend uses
+ * ({@code quantize_row_q8_0_ref}, {@code quantize_row_q4_0_ref}, {@code _q4_1_ref}, {@code _q5_0_ref}, {@code _q5_1_ref}) and the one its x86 CPU backend uses
  * for activations before integer dot products.
  */
 public final class Quantizer {
@@ -32,6 +32,62 @@ public final class Quantizer {
             for (int j = 0; j < QK; j++) {
                 q[qOff + b * QK + j] = (byte) Math.rint(x[base + j] * id);
             }
+        }
+    }
+
+    /**
+     * The {@code s} of Q8_1 blocks whose values {@link #quantizeQ8Activations} already wrote to {@code q}: the
+     * block's unrounded scale {@code amax/127} times the sum of its int8 values, rounded to half precision.
+     */
+    static void q8BlockSums(float[] x, int xOff, int n, byte[] q, int qOff, float[] sums, int sOff) {
+        for (int b = 0; b < n / QK; b++) {
+            int base = xOff + b * QK;
+            float amax = 0;
+            int sum = 0;
+            for (int j = 0; j < QK; j++) {
+                amax = Math.max(amax, Math.abs(x[base + j]));
+                sum += q[qOff + b * QK + j];
+            }
+            sums[sOff + b] = Half.roundToF16(amax / 127f * sum);
+        }
+    }
+
+    /**
+     * Activations → Q8_K super-blocks of 256: with {@code max} the value of largest magnitude (sign kept), values
+     * {@code min(127, rint(x * -127/max))}, scale {@code 1 / (-127/max)} as float, and the sum of every 16 values.
+     */
+    static void quantizeQ8KActivations(float[] x, int xOff, int n, byte[] q, int qOff, float[] scales, int sOff,
+                                       int[] sums, int sumOff) {
+        for (int b = 0; b < n / 256; b++) {
+            int base = xOff + b * 256;
+            float amax = 0;
+            float max = 0;
+            for (int j = 0; j < 256; j++) {
+                float ax = Math.abs(x[base + j]);
+                if (ax > amax) {
+                    amax = ax;
+                    max = x[base + j];
+                }
+            }
+            int qb = qOff + b * 256;
+            if (amax == 0) {
+                scales[sOff + b] = 0;
+                java.util.Arrays.fill(q, qb, qb + 256, (byte) 0);
+                java.util.Arrays.fill(sums, sumOff + 16 * b, sumOff + 16 * b + 16, 0);
+                continue;
+            }
+            float iscale = -127f / max;
+            for (int j = 0; j < 256; j++) {
+                q[qb + j] = (byte) Math.min(127, (int) Math.rint(iscale * x[base + j]));
+            }
+            for (int g = 0; g < 16; g++) {
+                int sum = 0;
+                for (int j = 0; j < 16; j++) {
+                    sum += q[qb + 16 * g + j];
+                }
+                sums[sumOff + 16 * b + g] = sum;
+            }
+            scales[sOff + b] = 1 / iscale;
         }
     }
 
@@ -84,7 +140,101 @@ public final class Quantizer {
         return out;
     }
 
-    /** {@code n} floats stored as {@code type} (F32, F16, BF16, Q8_0 or Q4_0), as llama-quantize writes them. */
+    /**
+     * {@code n} floats (a multiple of 32) → Q4_1 blocks (half scale {@code (max-min)/15}, half minimum, 16 bytes of
+     * nibbles: byte j holds element j low and j+16 high).
+     */
+    public static byte[] quantizeQ4_1(float[] x, int off, int n) {
+        requireBlocks(n);
+        byte[] out = new byte[n / QK * 20];
+        MemorySegment seg = MemorySegment.ofArray(out);
+        for (int b = 0; b < n / QK; b++) {
+            int base = off + b * QK;
+            float min = Float.MAX_VALUE;
+            float max = -Float.MAX_VALUE;
+            for (int j = 0; j < QK; j++) {
+                min = Math.min(min, x[base + j]);
+                max = Math.max(max, x[base + j]);
+            }
+            float d = (max - min) / 15;
+            float id = d != 0 ? 1f / d : 0f;
+            seg.set(F16, b * 20L, Float.floatToFloat16(d));
+            seg.set(F16, b * 20L + 2, Float.floatToFloat16(min));
+            for (int j = 0; j < QK / 2; j++) {
+                int lo = Math.min(15, (byte) (int) ((x[base + j] - min) * id + 0.5f));
+                int hi = Math.min(15, (byte) (int) ((x[base + QK / 2 + j] - min) * id + 0.5f));
+                out[b * 20 + 4 + j] = (byte) (lo | (hi << 4));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@code n} floats (a multiple of 32) → Q5_0 blocks (half scale {@code max/-16}, 4 bytes holding bit 4 of
+     * element j at bit j, 16 bytes of low nibbles as in Q4_0), values stored +16.
+     */
+    public static byte[] quantizeQ5_0(float[] x, int off, int n) {
+        requireBlocks(n);
+        byte[] out = new byte[n / QK * 22];
+        MemorySegment seg = MemorySegment.ofArray(out);
+        for (int b = 0; b < n / QK; b++) {
+            int base = off + b * QK;
+            float amax = 0;
+            float max = 0;
+            for (int j = 0; j < QK; j++) {
+                float v = x[base + j];
+                if (amax < Math.abs(v)) {
+                    amax = Math.abs(v);
+                    max = v;
+                }
+            }
+            float d = max / -16f;
+            float id = d != 0 ? 1f / d : 0f;
+            seg.set(F16, b * 22L, Float.floatToFloat16(d));
+            int qh = 0;
+            for (int j = 0; j < QK / 2; j++) {
+                int lo = Math.min(31, (byte) (int) (x[base + j] * id + 16.5f));
+                int hi = Math.min(31, (byte) (int) (x[base + QK / 2 + j] * id + 16.5f));
+                out[b * 22 + 6 + j] = (byte) ((lo & 0x0F) | ((hi & 0x0F) << 4));
+                qh |= ((lo >>> 4) & 1) << j;
+                qh |= ((hi >>> 4) & 1) << (j + QK / 2);
+            }
+            seg.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), b * 22L + 2, qh);
+        }
+        return out;
+    }
+
+    /** {@code n} floats (a multiple of 32) → Q5_1 blocks (half scale {@code (max-min)/31}, half minimum, qh, qs). */
+    public static byte[] quantizeQ5_1(float[] x, int off, int n) {
+        requireBlocks(n);
+        byte[] out = new byte[n / QK * 24];
+        MemorySegment seg = MemorySegment.ofArray(out);
+        for (int b = 0; b < n / QK; b++) {
+            int base = off + b * QK;
+            float min = Float.MAX_VALUE;
+            float max = -Float.MAX_VALUE;
+            for (int j = 0; j < QK; j++) {
+                min = Math.min(min, x[base + j]);
+                max = Math.max(max, x[base + j]);
+            }
+            float d = (max - min) / 31;
+            float id = d != 0 ? 1f / d : 0f;
+            seg.set(F16, b * 24L, Float.floatToFloat16(d));
+            seg.set(F16, b * 24L + 2, Float.floatToFloat16(min));
+            int qh = 0;
+            for (int j = 0; j < QK / 2; j++) {
+                int lo = ((int) ((x[base + j] - min) * id + 0.5f)) & 0xFF;
+                int hi = ((int) ((x[base + QK / 2 + j] - min) * id + 0.5f)) & 0xFF;
+                out[b * 24 + 8 + j] = (byte) ((lo & 0x0F) | ((hi & 0x0F) << 4));
+                qh |= ((lo >>> 4) & 1) << j;
+                qh |= ((hi >>> 4) & 1) << (j + QK / 2);
+            }
+            seg.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), b * 24L + 4, qh);
+        }
+        return out;
+    }
+
+    /** {@code n} floats stored as {@code type} (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0 or Q5_1), as llama-quantize writes them. */
     public static byte[] encode(org.infer4j.gguf.GgmlType type, float[] x, int off, int n) {
         return switch (type) {
             case F32 -> {
@@ -96,6 +246,9 @@ public final class Quantizer {
             case BF16 -> toBf16(x, off, n);
             case Q8_0 -> quantizeQ8_0(x, off, n);
             case Q4_0 -> quantizeQ4_0(x, off, n);
+            case Q4_1 -> quantizeQ4_1(x, off, n);
+            case Q5_0 -> quantizeQ5_0(x, off, n);
+            case Q5_1 -> quantizeQ5_1(x, off, n);
             default -> throw new UnsupportedTensorTypeException("(encode)", type, "has no quantizer here");
         };
     }

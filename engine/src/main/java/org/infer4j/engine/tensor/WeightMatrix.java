@@ -8,9 +8,10 @@ import org.infer4j.gguf.GgmlType;
  * implementation per storage type; the type is chosen once at load and each implementation runs its own
  * kernel over a range of rows, so there is no type dispatch inside a loop.
  * <p>
- * Adding a type (Q4_1, Q5_0, Q4_K, Q6_K, ...) means adding one class here and one case to {@link #of}.
+ * Adding a type means adding one class here and one case to {@link #of}.
  */
-public sealed interface WeightMatrix permits F32Matrix, F16Matrix, BF16Matrix, Q8_0Matrix, Q4_0Matrix {
+public sealed interface WeightMatrix permits F32Matrix, F16Matrix, BF16Matrix, Q8_0Matrix, Q4_0Matrix,
+        Q4_1Matrix, Q5_0Matrix, Q5_1Matrix, Q2_KMatrix, Q3_KMatrix, Q4_KMatrix, Q5_KMatrix, Q6_KMatrix {
 
     String name();
 
@@ -55,10 +56,18 @@ public sealed interface WeightMatrix permits F32Matrix, F16Matrix, BF16Matrix, Q
             case BF16 -> new BF16Matrix(name, data, rows, cols);
             case Q8_0 -> new Q8_0Matrix(name, data, rows, cols);
             case Q4_0 -> new Q4_0Matrix(name, data, rows, cols);
-            case Q4_1, Q5_0, Q5_1, Q8_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, Q8_K, IQ2_XXS, IQ2_XS, IQ3_XXS, IQ1_S, IQ4_NL,
+            case Q4_1 -> new Q4_1Matrix(name, data, rows, cols);
+            case Q5_0 -> new Q5_0Matrix(name, data, rows, cols);
+            case Q5_1 -> new Q5_1Matrix(name, data, rows, cols);
+            case Q2_K -> new Q2_KMatrix(name, data, rows, cols);
+            case Q3_K -> new Q3_KMatrix(name, data, rows, cols);
+            case Q4_K -> new Q4_KMatrix(name, data, rows, cols);
+            case Q5_K -> new Q5_KMatrix(name, data, rows, cols);
+            case Q6_K -> new Q6_KMatrix(name, data, rows, cols);
+            case Q8_1, Q8_K, IQ2_XXS, IQ2_XS, IQ3_XXS, IQ1_S, IQ4_NL,
                  IQ3_S, IQ2_S, IQ4_XS, I8, I16, I32, I64, F64, IQ1_M, TQ1_0, TQ2_0, MXFP4 ->
                     throw new UnsupportedTensorTypeException(name, type,
-                            "is not supported (supported: F32, F16, BF16, Q8_0, Q4_0)");
+                            "is not supported (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K)");
         };
     }
 }

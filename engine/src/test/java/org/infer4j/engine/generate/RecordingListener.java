@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.infer4j.engine.sampling.TopLogprobs;
 
 /** Records every event of one generation, with the thread it arrived on. */
 class RecordingListener implements GenerationListener {
@@ -11,6 +12,8 @@ class RecordingListener implements GenerationListener {
     final List<String> texts = new ArrayList<>();
     final List<Integer> tokens = new ArrayList<>();
     final List<String> threads = new ArrayList<>();
+    final List<TopLogprobs> logprobs = new ArrayList<>();
+    final List<Integer> textOffsets = new ArrayList<>();
     final CompletableFuture<String> done = new CompletableFuture<>();
     volatile FinishReason reason;
     volatile Usage usage;
@@ -21,6 +24,14 @@ class RecordingListener implements GenerationListener {
         threads.add(Thread.currentThread().getName());
         events.add("token " + token);
         tokens.add(token);
+    }
+
+    @Override
+    public synchronized void onLogprobs(TopLogprobs logprobs, int textOffset) {
+        threads.add(Thread.currentThread().getName());
+        events.add("logprobs " + logprobs.chosen().token() + "@" + textOffset);
+        this.logprobs.add(logprobs);
+        textOffsets.add(textOffset);
     }
 
     @Override

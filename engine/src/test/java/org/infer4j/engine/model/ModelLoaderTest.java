@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import org.infer4j.engine.tensor.UnsupportedTensorTypeException;
 import org.infer4j.gguf.GgmlType;
 import org.infer4j.gguf.GgufFile;
-import org.infer4j.gguf.GgufFormatException;
 import org.infer4j.gguf.GgufWriter;
 import org.infer4j.gguf.SharedFixtures;
 import org.infer4j.gguf.TensorInfo;
@@ -101,7 +100,7 @@ class ModelLoaderTest {
     void missingHyperParameterIsNamed() throws IOException {
         Path f = rewrite(w -> w.remove("llama.embedding_length"), null);
         try (GgufFile gguf = GgufFile.open(f)) {
-            assertThatThrownBy(() -> ModelLoader.load(gguf, 1)).isInstanceOf(GgufFormatException.class)
+            assertThatThrownBy(() -> ModelLoader.load(gguf, 1)).isInstanceOf(InvalidModelException.class)
                     .hasMessageContaining("llama.embedding_length");
         }
     }
@@ -120,11 +119,11 @@ class ModelLoaderTest {
         Path f = rewrite(w -> { }, "blk.2.ffn_up.weight");
         try (GgufFile gguf = GgufFile.open(f)) {
             assertThatThrownBy(() -> ModelLoader.load(gguf, 1)).isInstanceOf(UnsupportedTensorTypeException.class)
-                    .hasMessageContaining("blk.2.ffn_up.weight").hasMessageContaining("Q5_0");
+                    .hasMessageContaining("blk.2.ffn_up.weight").hasMessageContaining("IQ4_NL");
         }
     }
 
-    /** stories260K with edited metadata; {@code q5Tensor} (if given) relabelled as an all-zero Q5_0 tensor. */
+    /** stories260K with edited metadata; {@code q5Tensor} (if given) relabelled as an all-zero IQ4_NL tensor (a type we do not compute with). */
     private Path rewrite(java.util.function.Consumer<GgufWriter> edit, String q5Tensor) throws IOException {
         Path out = tmp.resolve("edited.gguf");
         try (GgufFile in = GgufFile.open(STORIES)) {
@@ -132,7 +131,7 @@ class ModelLoaderTest {
             edit.accept(w);
             for (TensorInfo t : in.tensors().values()) {
                 if (t.name().equals(q5Tensor)) {
-                    w.addTensor(t.name(), GgmlType.Q5_0, new long[] {64, 172}, new byte[(int) GgmlType.Q5_0.byteSize(64 * 172)]);
+                    w.addTensor(t.name(), GgmlType.IQ4_NL, new long[] {64, 172}, new byte[(int) GgmlType.IQ4_NL.byteSize(64 * 172)]);
                 } else {
                     w.addTensor(t.name(), t.type(), t.shape(), in.tensorData(t));
                 }

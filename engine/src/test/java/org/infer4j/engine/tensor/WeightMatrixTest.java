@@ -108,9 +108,13 @@ class WeightMatrixTest {
 
     @Test
     void unsupportedTypeNamesTensorAndType() {
-        assertThatThrownBy(() -> WeightMatrix.of("blk.0.ffn_down.weight", GgmlType.Q6_K, MemorySegment.ofArray(new byte[210]), 1, 256))
+        assertThatThrownBy(() -> WeightMatrix.of("blk.0.ffn_down.weight", GgmlType.IQ2_XXS, MemorySegment.ofArray(new byte[66]), 1, 256))
                 .isInstanceOf(UnsupportedTensorTypeException.class)
-                .hasMessageContaining("blk.0.ffn_down.weight").hasMessageContaining("Q6_K");
+                .hasMessageContaining("blk.0.ffn_down.weight").hasMessageContaining("IQ2_XXS");
+        for (GgmlType t : new GgmlType[] {GgmlType.TQ1_0, GgmlType.MXFP4, GgmlType.IQ4_XS}) {
+            assertThatThrownBy(() -> WeightMatrix.of("x", t, MemorySegment.ofArray(new byte[Math.toIntExact(t.byteSize(256))]), 1, 256))
+                    .isInstanceOf(UnsupportedTensorTypeException.class).hasMessageContaining(t.name());
+        }
         assertThatThrownBy(() -> WeightMatrix.of("t", GgmlType.Q8_0, MemorySegment.ofArray(new byte[34]), 1, 48))
                 .isInstanceOf(UnsupportedTensorTypeException.class).hasMessageContaining("48 columns");
     }

@@ -33,45 +33,51 @@ final class CompletionsHandler {
         RequestObject body = RequestObject.root(json.parse(ctx.bodyAsBytes()));
         ServedModel model = models.resolve(body);
         ChatInput input = ChatInput.parse(body, json);
-        GenerationOptions options = GenerationOptions.parse(body, "max_completion_tokens");
+        GenerationOptions options = GenerationOptions.parse(body, "max_completion_tokens",
+                GenerationOptions.chatLogprobs(body));
         String prompt = model.chat().render(input.messages(), input.tools(), true, input.templateVariables());
-        run(ctx, model, CHAT, List.of(PromptTokens.chat(model.tokenizer(), prompt)), options);
+        run(ctx, model, CHAT, List.of(new PromptTokens.Prompt(PromptTokens.chat(model.tokenizer(), prompt), prompt)),
+                options);
     }
 
     void completions(Context ctx) {
         RequestObject body = RequestObject.root(json.parse(ctx.bodyAsBytes()));
         ServedModel model = models.resolve(body);
-        GenerationOptions options = GenerationOptions.parse(body, null);
+        GenerationOptions options = GenerationOptions.parse(body, null, GenerationOptions.textLogprobs(body));
         run(ctx, model, TEXT, PromptTokens.completionPrompts(body, model.tokenizer()), options);
     }
 
-    private void run(Context ctx, ServedModel model, CompletionFormat format, List<int[]> prompts,
+    private void run(Context ctx, ServedModel model, CompletionFormat format, List<PromptTokens.Prompt> prompts,
                      GenerationOptions options) {
         int promptTokens = 0;
         List<GenerationRequest> choices = new ArrayList<>();
-        for (int[] prompt : prompts) {
+        List<Integer> offsetBases = new ArrayList<>();
+        for (PromptTokens.Prompt given : prompts) {
+            int[] prompt = given.tokens();
             if (prompt.length >= model.contextSize()) {
                 throw ApiException.contextLengthExceeded(model.contextSize(), prompt.length);
             }
             promptTokens += prompt.length;
+            int offsetBase = format.offsetsCountThePrompt() ? given.text().codePointCount(0, given.text().length()) : 0;
             for (int i = 0; i < options.n(); i++) {
-                choices.add(new GenerationRequest(prompt, options.samplingForChoice(i), options.maxTokens(),
-                        options.stop()));
+                choices.add(options.request(prompt, i));
+                offsetBases.add(offsetBase);
             }
         }
         var envelope = new CompletionFormat.Envelope(format.idPrefix() + newId(), System.currentTimeMillis() / 1000,
                 model.id(), options.stream() && options.includeUsage());
+        var logprobs = options.wantsLogprobs() ? new LogprobCollector(model, offsetBases) : null;
         try (GenerationRun run = new GenerationRun(model.generator(), choices)) {
             if (options.stream()) {
-                stream(ctx, run, format, envelope, choices.size(), promptTokens);
+                stream(ctx, run, format, envelope, choices.size(), promptTokens, logprobs);
             } else {
-                collect(ctx, run, format, envelope, choices.size(), promptTokens);
+                collect(ctx, run, format, envelope, choices.size(), promptTokens, logprobs);
             }
         }
     }
 
     private void collect(Context ctx, GenerationRun run, CompletionFormat format, CompletionFormat.Envelope envelope,
-                         int choiceCount, int promptTokens) {
+                         int choiceCount, int promptTokens, LogprobCollector logprobs) {
         StringBuilder[] texts = new StringBuilder[choiceCount];
         FinishReason[] reasons = new FinishReason[choiceCount];
         int completionTokens = 0;
@@ -81,6 +87,7 @@ final class CompletionsHandler {
         while (run.hasRunningChoices()) {
             switch (run.next()) {
                 case GenerationEvent.Text t -> texts[t.choice()].append(t.text());
+                case GenerationEvent.Logprobs l -> logprobs.add(l);
                 case GenerationEvent.Finished f -> {
                     reasons[f.choice()] = f.reason();
                     completionTokens += f.usage().completionTokens();
@@ -90,7 +97,8 @@ final class CompletionsHandler {
         }
         List<CompletionFormat.Choice> result = new ArrayList<>(choiceCount);
         for (int i = 0; i < choiceCount; i++) {
-            result.add(new CompletionFormat.Choice(i, texts[i].toString(), reasons[i]));
+            result.add(new CompletionFormat.Choice(i, texts[i].toString(), reasons[i],
+                    logprobs == null ? null : logprobs.take(i)));
         }
         var usage = new Wire.UsageBody(promptTokens, completionTokens, promptTokens + completionTokens);
         ctx.contentType("application/json");
@@ -102,7 +110,7 @@ final class CompletionsHandler {
      * opens only with the first event, so a generation that fails at once still gets a plain error response.
      */
     private void stream(Context ctx, GenerationRun run, CompletionFormat format, CompletionFormat.Envelope envelope,
-                        int choiceCount, int promptTokens) {
+                        int choiceCount, int promptTokens, LogprobCollector logprobs) {
         GenerationEvent first = run.next();
         if (first instanceof GenerationEvent.Failed failed) {
             throw failed.error();
@@ -121,12 +129,16 @@ final class CompletionsHandler {
                 switch (event) {
                     case GenerationEvent.Text t -> {
                         if (!t.text().isEmpty()) {
-                            sse.send(json.write(format.textChunk(envelope, t.choice(), t.text())));
+                            var tokens = logprobs == null ? null : logprobs.take(t.choice());
+                            sse.send(json.write(format.textChunk(envelope, t.choice(), t.text(), tokens)));
                         }
                     }
+                    case GenerationEvent.Logprobs l -> logprobs.add(l);
                     case GenerationEvent.Finished f -> {
                         completionTokens += f.usage().completionTokens();
-                        sse.send(json.write(format.finishChunk(envelope, f.choice(), f.reason())));
+                        var leftover = logprobs == null ? null : logprobs.take(f.choice());
+                        sse.send(json.write(format.finishChunk(envelope, f.choice(), f.reason(),
+                                leftover == null || leftover.isEmpty() ? null : leftover)));
                     }
                     case GenerationEvent.Failed failed -> {
                         // Headers are gone: the error travels as an event, then the stream ends.
@@ -145,6 +157,37 @@ final class CompletionsHandler {
             sse.done();
         } catch (SseStream.ClientGoneException gone) {
             run.close(); // the client went away: stop its generations now
+        }
+    }
+
+    /**
+     * Gathers each choice's token log-probabilities until they are written: with the text chunk their text begins
+     * in when streaming, with the whole choice otherwise.
+     */
+    private static final class LogprobCollector {
+        private final ServedModel model;
+        private final List<Integer> offsetBases;
+        private final List<List<LoggedToken>> pending = new ArrayList<>();
+
+        LogprobCollector(ServedModel model, List<Integer> offsetBases) {
+            this.model = model;
+            this.offsetBases = offsetBases;
+            for (int i = 0; i < offsetBases.size(); i++) {
+                pending.add(new ArrayList<>());
+            }
+        }
+
+        void add(GenerationEvent.Logprobs event) {
+            int choice = event.choice();
+            pending.get(choice).add(LoggedToken.of(model.tokenizer(), event.logprobs(),
+                    offsetBases.get(choice) + event.textOffset()));
+        }
+
+        /** The tokens gathered for {@code choice} since the last call. */
+        List<LoggedToken> take(int choice) {
+            List<LoggedToken> tokens = pending.get(choice);
+            pending.set(choice, new ArrayList<>());
+            return tokens;
         }
     }
 

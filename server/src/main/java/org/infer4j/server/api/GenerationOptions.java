@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalDouble;
 import java.util.concurrent.ThreadLocalRandom;
+import org.infer4j.engine.generate.GenerationRequest;
 import org.infer4j.engine.sampling.SamplingParams;
 
 /**
@@ -18,14 +19,54 @@ import org.infer4j.engine.sampling.SamplingParams;
  * @param maxTokens    most tokens per choice ({@link Integer#MAX_VALUE} when not limited)
  * @param sampling     sampler settings of choice 0; choice i uses seed {@code seed + i}
  * @param includeUsage streaming only: send a final usage chunk
+ * @param logprobs     alternatives reported with each generated token's log-probability, or
+ *                     {@link GenerationRequest#NO_LOGPROBS} (see {@link #chatLogprobs} and {@link #textLogprobs})
  */
 record GenerationOptions(int n, int maxTokens, List<String> stop, SamplingParams sampling, boolean stream,
-                         boolean includeUsage) {
+                         boolean includeUsage, int logprobs) {
 
     /** Upper bound on {@code n}: every choice is a sequence in the model's batch. */
     static final int MAX_CHOICES = 16;
     static final int MAX_STOP_STRINGS = 4;
     static final int REPEAT_WINDOW = 64;
+    /**
+     * Most alternatives per token: OpenAI's bound for chat's {@code top_logprobs}. The legacy completions API
+     * documents 5 for {@code logprobs}; like llama-server and vLLM we accept up to this bound there too.
+     */
+    static final int MAX_TOP_LOGPROBS = 20;
+
+    boolean wantsLogprobs() {
+        return logprobs != GenerationRequest.NO_LOGPROBS;
+    }
+
+    GenerationRequest request(int[] prompt, int choice) {
+        return new GenerationRequest(prompt, samplingForChoice(choice), maxTokens, stop, logprobs);
+    }
+
+    /**
+     * Chat: {@code logprobs: true} asks for the sampled tokens' log-probabilities, {@code top_logprobs} (0 to 20)
+     * for that many alternatives too; {@code top_logprobs} without {@code logprobs: true} is refused, as by OpenAI.
+     */
+    static int chatLogprobs(RequestObject body) {
+        boolean wanted = body.bool("logprobs").orElse(false);
+        var top = body.integer("top_logprobs");
+        if (top.isPresent() && !wanted) {
+            throw ApiException.invalidValue("'top_logprobs' requires 'logprobs' to be true.", "top_logprobs");
+        }
+        if (!wanted) {
+            return GenerationRequest.NO_LOGPROBS;
+        }
+        return (int) inRange(body, "top_logprobs", top.orElse(0), 0, MAX_TOP_LOGPROBS);
+    }
+
+    /** Legacy completions: {@code logprobs} is the number of alternatives (0 to 20); absent means none. */
+    static int textLogprobs(RequestObject body) {
+        var count = body.integer("logprobs");
+        if (count.isEmpty()) {
+            return GenerationRequest.NO_LOGPROBS;
+        }
+        return (int) inRange(body, "logprobs", count.getAsLong(), 0, MAX_TOP_LOGPROBS);
+    }
 
     SamplingParams samplingForChoice(int choice) {
         SamplingParams s = sampling;
@@ -33,7 +74,11 @@ record GenerationOptions(int n, int maxTokens, List<String> stop, SamplingParams
                 s.presencePenalty(), s.frequencyPenalty(), s.repeatPenalty(), s.repeatLastN());
     }
 
-    static GenerationOptions parse(RequestObject body, String maxTokensField) {
+    /**
+     * @param maxTokensField the endpoint's preferred name for the token budget, or null for {@code max_tokens}
+     * @param logprobs       the endpoint's reading of its log-probability fields
+     */
+    static GenerationOptions parse(RequestObject body, String maxTokensField, int logprobs) {
         int n = (int) inRange(body, "n", body.integer("n").orElse(1), 1, MAX_CHOICES);
         int maxTokens = maxTokens(body, maxTokensField);
         List<String> stop = stop(body);
@@ -56,7 +101,7 @@ record GenerationOptions(int n, int maxTokens, List<String> stop, SamplingParams
         }
         SamplingParams sampling = new SamplingParams(temperature, topK, topP, minP, seed, presence, frequency,
                 repeatPenalty, REPEAT_WINDOW);
-        return new GenerationOptions(n, maxTokens, stop, sampling, stream, includeUsage);
+        return new GenerationOptions(n, maxTokens, stop, sampling, stream, includeUsage, logprobs);
     }
 
     /** {@code max_completion_tokens} (chat's current name) wins over the older {@code max_tokens}. */

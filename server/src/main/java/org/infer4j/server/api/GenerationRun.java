@@ -9,6 +9,7 @@ import org.infer4j.engine.generate.GenerationHandle;
 import org.infer4j.engine.generate.GenerationListener;
 import org.infer4j.engine.generate.GenerationRequest;
 import org.infer4j.engine.generate.Usage;
+import org.infer4j.engine.sampling.TopLogprobs;
 import org.infer4j.server.registry.TextGenerator;
 
 /**
@@ -49,7 +50,7 @@ final class GenerationRun implements AutoCloseable {
             close();
             throw new IllegalStateException("interrupted while waiting for generated text", e);
         }
-        if (!(event instanceof GenerationEvent.Text) && !done[event.choice()]) {
+        if (GenerationEvent.ends(event) && !done[event.choice()]) {
             done[event.choice()] = true;
             running--;
         }
@@ -77,6 +78,11 @@ final class GenerationRun implements AutoCloseable {
         @Override
         public void onText(String text) {
             events.add(new GenerationEvent.Text(choice, text));
+        }
+
+        @Override
+        public void onLogprobs(TopLogprobs logprobs, int textOffset) {
+            events.add(new GenerationEvent.Logprobs(choice, logprobs, textOffset));
         }
 
         @Override

@@ -29,6 +29,6 @@ final class ModelsHandler {
         var spec = model.spec();
         return new Wire.ModelEntry(model.id(), "model", model.created(), OWNER,
                 new Wire.ModelMeta(model.contextSize(), spec.architecture(), spec.parameterCount(),
-                        spec.quantization()));
+                        spec.quantization(), spec.contextLength(), spec.vocabSize()));
     }
 }

@@ -11,6 +11,12 @@ final class PromptTokens {
     private PromptTokens() {}
 
     /**
+     * One prompt's token ids and its text: as given, or decoded from the given ids. The legacy API's
+     * {@code text_offset} counts from the text's start.
+     */
+    record Prompt(int[] tokens, String text) {}
+
+    /**
      * A rendered chat prompt: special-token text is parsed, BOS is added as the vocabulary asks, but not a
      * second time when the template already wrote it.
      */
@@ -35,24 +41,24 @@ final class PromptTokens {
      * The prompts of {@code /v1/completions}: a string, an array of strings, an array of token ids, or an
      * array of token-id arrays. Each becomes its own set of choices.
      */
-    static List<int[]> completionPrompts(RequestObject body, Tokenizer tokenizer) {
+    static List<Prompt> completionPrompts(RequestObject body, Tokenizer tokenizer) {
         JsonNode prompt = body.raw("prompt");
         if (prompt == null) {
             throw body.missing("prompt");
         }
-        List<int[]> prompts = new ArrayList<>();
+        List<Prompt> prompts = new ArrayList<>();
         if (prompt.isTextual()) {
-            prompts.add(text(tokenizer, prompt.textValue()));
+            prompts.add(textPrompt(tokenizer, prompt.textValue()));
         } else if (prompt.isArray() && !prompt.isEmpty() && prompt.get(0).isNumber()) {
-            prompts.add(checkedIds(prompt, "prompt", tokenizer));
+            prompts.add(idsPrompt(tokenizer, checkedIds(prompt, "prompt", tokenizer)));
         } else if (prompt.isArray() && !prompt.isEmpty()) {
             for (int i = 0; i < prompt.size(); i++) {
                 JsonNode element = prompt.get(i);
                 String param = "prompt[" + i + "]";
                 if (element.isTextual()) {
-                    prompts.add(text(tokenizer, element.textValue()));
+                    prompts.add(textPrompt(tokenizer, element.textValue()));
                 } else if (element.isArray() && !element.isEmpty()) {
-                    prompts.add(checkedIds(element, param, tokenizer));
+                    prompts.add(idsPrompt(tokenizer, checkedIds(element, param, tokenizer)));
                 } else {
                     throw ApiException.invalidRequest("Invalid type for '" + param
                             + "': expected a string or a non-empty array of token ids.", param);
@@ -62,12 +68,20 @@ final class PromptTokens {
             throw ApiException.invalidRequest("Invalid type for 'prompt': expected a string, an array of strings, "
                     + "or an array of token ids.", "prompt");
         }
-        for (int[] tokens : prompts) {
-            if (tokens.length == 0) {
+        for (Prompt p : prompts) {
+            if (p.tokens().length == 0) {
                 throw ApiException.invalidValue("The prompt is empty.", "prompt");
             }
         }
         return prompts;
+    }
+
+    private static Prompt textPrompt(Tokenizer tokenizer, String text) {
+        return new Prompt(text(tokenizer, text), text);
+    }
+
+    private static Prompt idsPrompt(Tokenizer tokenizer, int[] ids) {
+        return new Prompt(ids, tokenizer.decode(ids, false));
     }
 
     static int[] checkedIds(JsonNode array, String param, Tokenizer tokenizer) {

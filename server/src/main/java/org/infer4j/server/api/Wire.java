@@ -2,6 +2,7 @@ package org.infer4j.server.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Response bodies exactly as OpenAI's API (and llama-server, for its extra endpoints) shape them.
@@ -21,7 +22,12 @@ final class Wire {
 
     record ModelEntry(String id, String object, long created, String ownedBy, ModelMeta meta) {}
 
-    record ModelMeta(int contextLength, String architecture, long parameters, String quantization) {}
+    /**
+     * @param contextLength        positions a sequence gets on this server ({@code --ctx-size})
+     * @param trainedContextLength the model's own ({@code <arch>.context_length}), 0 when the file does not say
+     */
+    record ModelMeta(int contextLength, String architecture, long parameters, String quantization,
+                     int trainedContextLength, int vocabSize) {}
 
     record ChatCompletion(String id, String object, long created, String model, List<ChatChoice> choices,
                           UsageBody usage) {}
@@ -47,6 +53,17 @@ final class Wire {
                           @JsonInclude(JsonInclude.Include.NON_NULL) Object usage) {}
 
     record TextChoice(String text, int index, Object logprobs, String finishReason) {}
+
+    /** Chat's {@code choices[].logprobs}. */
+    record ChatLogprobs(List<ChatTokenLogprob> content, Object refusal) {}
+
+    record ChatTokenLogprob(String token, double logprob, int[] bytes, List<ChatTopLogprob> topLogprobs) {}
+
+    record ChatTopLogprob(String token, double logprob, int[] bytes) {}
+
+    /** The legacy completions API's {@code choices[].logprobs}: parallel arrays, one element per token. */
+    record TextLogprobs(List<String> tokens, List<Double> tokenLogprobs, List<Map<String, Double>> topLogprobs,
+                       List<Integer> textOffset) {}
 
     record Health(String status) {}
 

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.infer4j.engine.convert.ModelSources;
+import org.infer4j.engine.convert.OutputType;
 import org.infer4j.server.api.ApiServer;
 import org.infer4j.server.api.ServerOptions;
 import org.infer4j.server.registry.LoadSettings;
@@ -22,7 +24,8 @@ import picocli.CommandLine.Option;
 final class ServeCommand implements Callable<Integer> {
 
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH",
-            description = "GGUF model file; repeat to serve several models.")
+            description = "GGUF model file, or a Hugging Face model folder (config.json, safetensors, tokenizer.json) "
+                    + "converted once into a cached GGUF; repeat to serve several models.")
     List<Path> models = new ArrayList<>();
 
     @Option(names = {"-a", "--alias"}, paramLabel = "NAME",
@@ -84,9 +87,13 @@ final class ServeCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "More --alias options (" + aliases.size() + ") than --model options (" + models.size() + ")");
         }
+        ModelSources converter = new ModelSources(
+                ModelSources.defaultCacheDir(System.getenv("XDG_CACHE_HOME"), System.getProperty("user.home")),
+                OutputType.SOURCE);
         List<ModelSource> sources = new ArrayList<>();
         for (int i = 0; i < models.size(); i++) {
-            sources.add(new ModelSource(models.get(i), i < aliases.size() ? Optional.of(aliases.get(i)) : Optional.empty()));
+            sources.add(RegistryLoader.resolve(models.get(i),
+                    i < aliases.size() ? Optional.of(aliases.get(i)) : Optional.empty(), converter));
         }
         return sources;
     }

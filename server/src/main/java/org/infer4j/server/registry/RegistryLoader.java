@@ -7,7 +7,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import org.infer4j.engine.convert.CheckpointFormatException;
+import org.infer4j.engine.convert.ModelSources;
+import org.infer4j.engine.convert.UnsupportedCheckpointException;
 import org.infer4j.engine.generate.Generator;
 import org.infer4j.engine.generate.GeneratorOptions;
 import org.infer4j.engine.model.InvalidModelException;
@@ -21,6 +25,7 @@ import org.infer4j.engine.tensor.UnsupportedTensorTypeException;
 import org.infer4j.engine.tokenizer.Tokenizer;
 import org.infer4j.engine.tokenizer.Tokenizers;
 import org.infer4j.engine.tokenizer.UnsupportedTokenizerException;
+import org.infer4j.engine.tokenizer.hf.TokenizerImportException;
 import org.infer4j.gguf.GgufFile;
 import org.infer4j.gguf.GgufFormatException;
 
@@ -128,6 +133,24 @@ public final class RegistryLoader {
             return ChatTemplate.of(source, bos, eos);
         } catch (TemplateSyntaxException e) {
             throw new ModelLoadException(origin, "chat template does not parse: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * What {@code --model PATH} names, as something to load: a GGUF file as is, or a Hugging Face model folder
+     * converted (once, cached by {@code converter}) into a GGUF file, served under the folder's name.
+     */
+    public static ModelSource resolve(Path model, Optional<String> alias, ModelSources converter) {
+        if (!ModelSources.isHfModelDir(model)) {
+            return new ModelSource(model, alias);
+        }
+        try {
+            Path gguf = converter.resolve(model);
+            return new ModelSource(gguf, alias.or(() -> Optional.of(model.toAbsolutePath().normalize().getFileName().toString())));
+        } catch (CheckpointFormatException | UnsupportedCheckpointException | TokenizerImportException e) {
+            throw failure(model, e);
+        } catch (IOException e) {
+            throw new ModelLoadException(model, "cannot convert: " + e.getMessage(), e);
         }
     }
 

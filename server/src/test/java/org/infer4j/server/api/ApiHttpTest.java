@@ -400,6 +400,10 @@ class ApiHttpTest {
             {"prompt":[1,99999]}                                  | 400 | prompt
             {"prompt":[]}                                         | 400 | prompt
             {"max_tokens":3}                                      | 400 | prompt
+            {"prompt":"a","logprobs":-1}                          | 400 | logprobs
+            {"prompt":"a","logprobs":21}                          | 400 | logprobs
+            {"prompt":"a","logprobs":true}                        | 400 | logprobs
+            {"prompt":"a","logprobs":2.5}                         | 400 | logprobs
             """)
     void invalidCompletionRequests(String body, int status, String param) {
         assertError(http.post("/v1/completions", body), status, "invalid_request_error", param);
@@ -418,6 +422,11 @@ class ApiHttpTest {
             {"messages":[{"role":"user","content":[{"type":"image_url"}]}]}       | messages[0].content[0].type
             {"messages":[{"role":"user","content":"a"}],"max_completion_tokens":-1} | max_completion_tokens
             {"messages":[{"role":"user","content":"a"}],"chat_template_kwargs":3} | chat_template_kwargs
+            {"messages":[{"role":"user","content":"a"}],"top_logprobs":2}         | top_logprobs
+            {"messages":[{"role":"user","content":"a"}],"logprobs":false,"top_logprobs":0} | top_logprobs
+            {"messages":[{"role":"user","content":"a"}],"logprobs":true,"top_logprobs":21} | top_logprobs
+            {"messages":[{"role":"user","content":"a"}],"logprobs":true,"top_logprobs":-1} | top_logprobs
+            {"messages":[{"role":"user","content":"a"}],"logprobs":3}             | logprobs
             {"messages":[{"role":"user","content":"a"}],"tools":{}}               | tools
             """)
     void invalidChatRequests(String body, String param) {
@@ -507,7 +516,8 @@ class ApiHttpTest {
         assertThat(first.get("created").asLong()).isEqualTo(1_700_000_000L);
         assertThat(first.get("owned_by").asText()).isEqualTo("infer4j");
         assertThat(first.get("meta").toString()).isEqualTo(
-                "{\"context_length\":64,\"architecture\":\"llama\",\"parameters\":1234,\"quantization\":\"F32\"}");
+                "{\"context_length\":64,\"architecture\":\"llama\",\"parameters\":1234,\"quantization\":\"F32\","
+                        + "\"trained_context_length\":2048,\"vocab_size\":259}");
         JsonNode one = http.get("/v1/models/second").json();
         assertThat(one.get("id").asText()).isEqualTo("second");
         var chosen = http.post("/v1/completions", "{\"model\":\"second\",\"prompt\":\"a\",\"max_tokens\":1}");

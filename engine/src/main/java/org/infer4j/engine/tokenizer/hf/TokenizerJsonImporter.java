@@ -22,8 +22,8 @@ import org.infer4j.gguf.MetadataValue;
  * <li>byte-level BPE becomes model "gpt2": tokens by id, types (added tokens control when special or
  * special-looking, else user-defined), merges as "left right", and the pre-tokenizer name recognised from
  * the pre-tokenizer regex (convert_hf_to_gguf recognises it by hashing a probe text's tokens);</li>
- * <li>SentencePiece-style BPE with byte fallback (Gemma) becomes model "llama" with
- * {@code add_space_prefix} false. tokenizer.json has no piece scores, so each piece scores minus the rank
+ * <li>SentencePiece-style BPE with byte fallback (Gemma, Llama 2 style tokenizer.json) becomes model "llama",
+ * with {@code add_space_prefix} true only when the tokenizer itself prepends the space mark. tokenizer.json has no piece scores, so each piece scores minus the rank
  * of the first merge that builds it: SentencePiece's highest score first is then the same order as the
  * merges, which Hugging Face derived from those scores.</li>
  * </ul>
@@ -143,7 +143,7 @@ public final class TokenizerJsonImporter {
         }
         new SpecialTokenConfig(tokenizer, config, added, size).writeTo(out);
         if (sentencePiece) {
-            out.put(P + "add_space_prefix", MetadataValue.ofBool(false));
+            out.put(P + "add_space_prefix", MetadataValue.ofBool(prependsSpace(tokenizer)));
         }
         if (config.get("chat_template") instanceof String template) {
             out.put("tokenizer.chat_template", MetadataValue.ofString(template));
@@ -306,6 +306,26 @@ public final class TokenizerJsonImporter {
         } else if (node instanceof List<?> list) {
             list.forEach(v -> collectRegexes(v, out));
         }
+    }
+
+    /**
+     * Whether a SentencePiece-style tokenizer puts "▁" before the text: a {@code Prepend} normalizer (Llama 2
+     * style tokenizer.json) or a {@code Metaspace} pre-tokenizer that prepends. Gemma's only replaces spaces.
+     */
+    private static boolean prependsSpace(Map<String, Object> tokenizer) {
+        return hasNode(tokenizer.get("normalizer"), m -> "Prepend".equals(m.get("type")) && "\u2581".equals(m.get("prepend")))
+                || hasNode(tokenizer.get("pre_tokenizer"), m -> "Metaspace".equals(m.get("type"))
+                        && !"never".equals(m.get("prepend_scheme")) && !Boolean.FALSE.equals(m.get("add_prefix_space")));
+    }
+
+    private static boolean hasNode(Object node, java.util.function.Predicate<Map<?, ?>> test) {
+        if (node instanceof Map<?, ?> map) {
+            return test.test(map) || map.values().stream().anyMatch(v -> hasNode(v, test));
+        }
+        if (node instanceof List<?> list) {
+            return list.stream().anyMatch(v -> hasNode(v, test));
+        }
+        return false;
     }
 
     private static boolean mentionsByteLevel(Object node) {

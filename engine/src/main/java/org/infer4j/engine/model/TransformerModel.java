@@ -9,22 +9,25 @@ import org.infer4j.engine.tensor.WorkerPool;
 import org.infer4j.gguf.GgufFile;
 
 /**
- * The llama-family transformer: pre-norm blocks of grouped-query attention with RoPE and a SwiGLU
- * feed-forward network. {@link #forward} runs a batch of rows through the layers; each row is one token of
- * some sequence at some position, with its own KV cache ({@link Batch}). Today a call fills the batch from
- * one sequence; several sequences per step only needs another way to fill it.
+ * The transformer every family shares: pre-norm blocks of grouped-query attention with RoPE and a gated
+ * feed-forward network. Where families differ the step says so, driven by {@link TransformerConfig} and the
+ * optional parts of {@link TransformerWeights}: Q/K/V biases, per-head Q/K norms, post-norms, sliding-window
+ * layers with their own rope, soft-capped scores and logits, GELU or SiLU gates, scaled embeddings.
+ * {@link #forward} runs a batch of rows through the layers; each row is one token of some sequence at some
+ * position, with its own KV cache ({@link Batch}). Today a call fills the batch from one sequence; several
+ * sequences per step only needs another way to fill it.
  */
-final class LlamaModel implements LanguageModel {
+final class TransformerModel implements LanguageModel {
     static final int DEFAULT_BATCH = 128;
 
     private final GgufFile file;
     private final ModelSpec spec;
-    private final LlamaConfig config;
-    private final LlamaWeights weights;
+    private final TransformerConfig config;
+    private final TransformerWeights weights;
     private final WorkerPool pool;
     private final Batch batch;
 
-    LlamaModel(GgufFile file, ModelSpec spec, LlamaConfig config, LlamaWeights weights, int threads, int maxBatch) {
+    TransformerModel(GgufFile file, ModelSpec spec, TransformerConfig config, TransformerWeights weights, int threads, int maxBatch) {
         this.file = file;
         this.spec = spec;
         this.config = config;
@@ -38,7 +41,7 @@ final class LlamaModel implements LanguageModel {
         return spec;
     }
 
-    LlamaConfig config() {
+    TransformerConfig config() {
         return config;
     }
 
@@ -47,12 +50,12 @@ final class LlamaModel implements LanguageModel {
         if (capacity <= 0 || capacity > config.contextLength()) {
             throw new IllegalArgumentException("cache capacity " + capacity + " must be within 1.." + config.contextLength());
         }
-        return new LlamaKvCache(config, capacity);
+        return new TransformerKvCache(config, capacity);
     }
 
     @Override
     public void forward(KvCache cache, int[] tokens, float[] logits) {
-        if (!(cache instanceof LlamaKvCache kv) || kv.config != config) {
+        if (!(cache instanceof TransformerKvCache kv) || kv.config != config) {
             throw new IllegalArgumentException("cache was not made by this model");
         }
         Objects.requireNonNull(logits, "logits");
@@ -95,51 +98,82 @@ final class LlamaModel implements LanguageModel {
         b.clear();
     }
 
-    /** x[t] = embedding row of token t. x: (rows, dim) */
+    /** x[t] = embedding row of token t, times the family's embedding scale. x: (rows, dim) */
     private void embed(Batch b) {
+        int dim = config.dim();
         for (int t = 0; t < b.rows; t++) {
-            weights.tokenEmbedding().dequantizeRow(b.tokens[t], b.x, t * config.dim());
+            weights.tokenEmbedding().dequantizeRow(b.tokens[t], b.x, t * dim);
+        }
+        if (config.embeddingScale() != 1f) {
+            scaleInPlace(b.x, config.embeddingScale(), b.rows * dim);
         }
     }
 
-    private void attentionBlock(Batch b, int layer, LlamaWeights.Layer w) {
+    private void attentionBlock(Batch b, int layer, TransformerWeights.Layer w) {
         int dim = config.dim();
         rmsNorm(b.x, w.attentionNorm(), b.normed.values(), b.rows, dim);
         b.normed.set(b.rows, dim);
         // q: (rows, heads * keyDim), k: (rows, kvHeads * keyDim), v: (rows, kvHeads * valueDim)
         b.matmul.multiply(w.wq(), b.q, w.wk(), b.k, w.wv(), b.v, b.normed);
+        addBias(b.q, w.bq(), b.rows);
+        addBias(b.k, w.bk(), b.rows);
+        addBias(b.v, w.bv(), b.rows);
+        if (w.queryNorm() != null) {
+            // every head of every row normalised on its own: (rows * heads, keyDim)
+            rmsNorm(b.q, w.queryNorm(), b.q, b.rows * config.heads(), config.keyDim());
+            rmsNorm(b.k, w.keyNorm(), b.k, b.rows * config.kvHeads(), config.keyDim());
+        }
+        int table = config.isSliding(layer) ? Batch.LOCAL_ROPE : Batch.GLOBAL_ROPE;
         for (int t = 0; t < b.rows; t++) {
-            rope(b.q, t * config.queryWidth(), config.heads(), b.ropeCos, b.ropeSin, t);
-            rope(b.k, t * config.keyWidth(), config.kvHeads(), b.ropeCos, b.ropeSin, t);
+            rope(b.q, t * config.queryWidth(), config.heads(), b.ropeCos[table], b.ropeSin[table], t);
+            rope(b.k, t * config.keyWidth(), config.kvHeads(), b.ropeCos[table], b.ropeSin[table], t);
         }
         storeKeysAndValues(b, layer);
         b.attention.run(layer);
         // attended: (rows, heads * valueDim) → projected back to (rows, dim) and added to the residual stream
         b.attended.set(b.rows, config.attentionWidth());
         b.matmul.multiply(w.wo(), b.attended, b.projected);
-        Kernels.addInPlace(b.x, b.projected, b.rows * dim);
+        if (w.postAttentionNorm() != null) {
+            rmsNorm(b.projected, w.postAttentionNorm(), b.projected, b.rows, dim);
+        }
+        addInPlace(b.x, b.projected, b.rows * dim);
     }
 
-    private void feedForwardBlock(Batch b, LlamaWeights.Layer w) {
+    private void feedForwardBlock(Batch b, TransformerWeights.Layer w) {
         int dim = config.dim();
         int ffn = config.ffnDim();
         rmsNorm(b.x, w.ffnNorm(), b.normed.values(), b.rows, dim);
         b.normed.set(b.rows, dim);
         // gate, up: (rows, ffnDim)
         b.matmul.multiply(w.gate(), b.gate, w.up(), b.up, b.normed);
-        Kernels.swiglu(b.gate, b.up, b.hidden.values(), b.rows * ffn);
+        config.activation().gated(b.gate, b.up, b.hidden.values(), b.rows * ffn); // act(gate) * up
         b.hidden.set(b.rows, ffn);
         b.matmul.multiply(w.down(), b.hidden, b.projected);
-        Kernels.addInPlace(b.x, b.projected, b.rows * dim);
+        if (w.postFfnNorm() != null) {
+            rmsNorm(b.projected, w.postFfnNorm(), b.projected, b.rows, dim);
+        }
+        addInPlace(b.x, b.projected, b.rows * dim);
     }
 
-    /** logits = output · rmsNorm(x[last]). */
+    /** logits = output · rmsNorm(x[last]) (+ bias), soft-capped if the family caps them. */
     private void head(Batch b, float[] logits) {
         int dim = config.dim();
         System.arraycopy(b.x, (b.rows - 1) * dim, b.last, 0, dim);
         rmsNorm(b.last, weights.outputNorm(), b.normed.values(), 1, dim);
         b.normed.set(1, dim);
         b.matmul.multiply(weights.output(), b.normed, logits);
+        addBias(logits, weights.outputBias(), 1);
+        float cap = config.finalSoftCap();
+        if (cap > 0) {
+            for (int i = 0; i < config.vocabSize(); i++) {
+                logits[i] = softCap(logits[i], cap);
+            }
+        }
+    }
+
+    /** c * tanh(x / c), scaling by 1/c as ggml does (a multiplication, not a division). */
+    static float softCap(float x, float c) {
+        return c * (float) Math.tanh(x * (1f / c));
     }
 
     /** Appends each row's rotated key and its value to its sequence's cache at its position. */
@@ -147,7 +181,7 @@ final class LlamaModel implements LanguageModel {
         int kw = config.keyWidth();
         int vw = config.valueWidth();
         for (int t = 0; t < b.rows; t++) {
-            LlamaKvCache cache = b.caches[t];
+            TransformerKvCache cache = b.caches[t];
             int pos = b.positions[t];
             System.arraycopy(b.k, t * kw, cache.keys[layer], pos * kw, kw);
             System.arraycopy(b.v, t * vw, cache.values[layer], pos * vw, vw);
@@ -193,6 +227,32 @@ final class LlamaModel implements LanguageModel {
         }
     }
 
+    /** x[t] += bias for each of {@code rows} rows of bias.length; nothing if bias is null. */
+    private static void addBias(float[] x, float[] bias, int rows) {
+        if (bias == null) {
+            return;
+        }
+        for (int t = 0; t < rows; t++) {
+            addInPlace(x, t * bias.length, bias);
+        }
+    }
+
+    private static void addInPlace(float[] x, int offset, float[] y) {
+        for (int i = 0; i < y.length; i++) {
+            x[offset + i] += y[i];
+        }
+    }
+
+    private static void scaleInPlace(float[] x, float factor, int n) {
+        for (int i = 0; i < n; i++) {
+            x[i] *= factor;
+        }
+    }
+
+    private static void addInPlace(float[] x, float[] y, int n) {
+        Kernels.addInPlace(x, y, n);
+    }
+
     @Override
     public void close() {
         pool.close();
@@ -205,12 +265,12 @@ final class LlamaModel implements LanguageModel {
      */
     private static final class Batch {
         final int maxRows;
-        final LlamaConfig config;
+        final TransformerConfig config;
         final MatMul matmul;
         final Attention attention;
         final int[] tokens;
         final int[] positions;
-        final LlamaKvCache[] caches;
+        final TransformerKvCache[] caches;
         int rows;
 
         final float[] x;          // (rows, dim) residual stream
@@ -224,15 +284,17 @@ final class LlamaModel implements LanguageModel {
         final float[] gate;       // (rows, ffnDim)
         final float[] up;         // (rows, ffnDim)
         final Activations hidden;  // (rows, ffnDim)
-        final float[] ropeCos;    // (rows, ropeDim / 2)
-        final float[] ropeSin;
+        static final int GLOBAL_ROPE = 0;
+        static final int LOCAL_ROPE = 1;
+        final float[][] ropeCos;  // [global, local] (rows, ropeDim / 2)
+        final float[][] ropeSin;
 
-        Batch(LlamaConfig c, WorkerPool pool, int maxRows) {
+        Batch(TransformerConfig c, WorkerPool pool, int maxRows) {
             this.maxRows = maxRows;
             this.config = c;
             this.tokens = new int[maxRows];
             this.positions = new int[maxRows];
-            this.caches = new LlamaKvCache[maxRows];
+            this.caches = new TransformerKvCache[maxRows];
             this.x = new float[maxRows * c.dim()];
             this.last = new float[c.dim()];
             this.normed = new Activations(maxRows, c.dim());
@@ -244,17 +306,18 @@ final class LlamaModel implements LanguageModel {
             this.gate = new float[maxRows * c.ffnDim()];
             this.up = new float[maxRows * c.ffnDim()];
             this.hidden = new Activations(maxRows, c.ffnDim());
-            this.ropeCos = new float[maxRows * c.ropeDim() / 2];
-            this.ropeSin = new float[maxRows * c.ropeDim() / 2];
+            this.ropeCos = new float[2][maxRows * c.ropeDim() / 2];
+            this.ropeSin = new float[2][maxRows * c.ropeDim() / 2];
             this.matmul = new MatMul(pool, Math.max(c.dim(), Math.max(c.ffnDim(), c.attentionWidth())));
             this.attention = new Attention(this, pool);
         }
 
-        void add(LlamaKvCache cache, int position, int token) {
+        void add(TransformerKvCache cache, int position, int token) {
             tokens[rows] = token;
             positions[rows] = position;
             caches[rows] = cache;
-            ropeAngles(position, rows);
+            ropeAngles(config.globalRope(), cache.ropeFactors, position, rows, GLOBAL_ROPE);
+            ropeAngles(config.localRope(), cache.ropeFactors, position, rows, LOCAL_ROPE);
             rows++;
         }
 
@@ -264,19 +327,20 @@ final class LlamaModel implements LanguageModel {
         }
 
         /**
-         * cos/sin of RoPE angle i at {@code position}: position · base^(-2i/ropeDim), divided by the llama3
-         * frequency factor if any, times the linear scale. Computed in float, stepping the angle by a float
-         * factor as ggml does, so angles at long positions round the same way.
+         * cos/sin of RoPE angle i at {@code position}: position · base^(-2i/ropeDim), divided by the frequency
+         * factor if any, times the linear scale; cos and sin then times the rope's magnitude factor. Computed
+         * in float, stepping the angle by a float factor as ggml does, so angles at long positions round the same way.
          */
-        private void ropeAngles(int position, int row) {
+        private void ropeAngles(TransformerConfig.Rope rope, float[] factors, int position, int row, int table) {
             int half = config.ropeDim() / 2;
-            float thetaScale = (float) Math.pow(config.ropeBase(), -2.0 / config.ropeDim());
+            float thetaScale = (float) Math.pow(rope.base(), -2.0 / config.ropeDim());
             float theta = position;
-            float[] factors = config.ropeFreqFactors();
+            float[] cos = ropeCos[table];
+            float[] sin = ropeSin[table];
             for (int i = 0; i < half; i++) {
-                float angle = config.ropeFreqScale() * (factors != null ? theta / factors[i] : theta);
-                ropeCos[row * half + i] = (float) Math.cos(angle);
-                ropeSin[row * half + i] = (float) Math.sin(angle);
+                float angle = rope.freqScale() * (factors != null ? theta / factors[i] : theta);
+                cos[row * half + i] = (float) Math.cos(angle) * rope.attnFactor();
+                sin[row * half + i] = (float) Math.sin(angle) * rope.attnFactor();
                 theta *= thetaScale;
             }
         }
@@ -284,7 +348,8 @@ final class LlamaModel implements LanguageModel {
 
     /**
      * Causal grouped-query attention of every (row, head) pair over its sequence's cache, in parallel:
-     * scores = q·k / sqrt(keyDim) over positions 0..pos, softmax, weighted sum of values.
+     * scores = q·k · queryScale over positions 0..pos (only the last slidingWindow of them in a sliding layer),
+     * soft-capped if the family caps them, softmax, weighted sum of values.
      */
     private static final class Attention implements RangeTask {
         private final Batch b;
@@ -305,11 +370,13 @@ final class LlamaModel implements LanguageModel {
 
         @Override
         public void run(int from, int to, int worker) {
-            LlamaConfig c = b.config;
+            TransformerConfig c = b.config;
             int keyDim = c.keyDim();
             int valueDim = c.valueDim();
             int group = c.heads() / c.kvHeads();
-            float scale = (float) (1.0 / Math.sqrt(keyDim));
+            float scale = c.queryScale();
+            float cap = c.attentionSoftCap();
+            boolean sliding = c.isSliding(layer);
             float[] att = scores[worker];
             float[] out = b.attended.values();
             for (int index = from; index < to; index++) {
@@ -320,14 +387,18 @@ final class LlamaModel implements LanguageModel {
                 float[] keys = b.caches[t].keys[layer];
                 float[] values = b.caches[t].values[layer];
                 int qOff = t * c.queryWidth() + h * keyDim;
+                int first = sliding ? Math.max(0, pos - c.slidingWindow() + 1) : 0;
                 float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j <= pos; j++) {
+                for (int j = first; j <= pos; j++) {
                     float s = Kernels.dot(b.q, qOff, keys, j * c.keyWidth() + kvHead * keyDim, keyDim) * scale;
+                    if (cap > 0) {
+                        s = softCap(s, cap);
+                    }
                     att[j] = s;
                     max = Math.max(max, s);
                 }
                 double sum = 0;
-                for (int j = 0; j <= pos; j++) {
+                for (int j = first; j <= pos; j++) {
                     float e = (float) Math.exp(att[j] - max);
                     att[j] = e;
                     sum += e;
@@ -335,7 +406,7 @@ final class LlamaModel implements LanguageModel {
                 float inv = (float) (1.0 / sum);
                 int oOff = t * c.attentionWidth() + h * valueDim;
                 java.util.Arrays.fill(out, oOff, oOff + valueDim, 0f);
-                for (int j = 0; j <= pos; j++) {
+                for (int j = first; j <= pos; j++) {
                     Kernels.axpy(att[j] * inv, values, j * c.valueWidth() + kvHead * valueDim, out, oOff, valueDim);
                 }
             }

@@ -6,15 +6,18 @@ package org.infer4j.engine.model;
  * conversion, and the cache adds no rounding of its own, so our logits match llama.cpp run with an F32
  * cache to float precision. The cost is twice the memory (a 0.5B model: 24 KiB per position).
  */
-public final class LlamaKvCache implements KvCache {
-    final LlamaConfig config;
+public final class TransformerKvCache implements KvCache {
+    final TransformerConfig config;
+    /** Rope frequency divisors chosen for this sequence's capacity (LongRoPE), or null. */
+    final float[] ropeFactors;
     final float[][] keys;
     final float[][] values;
     private final int capacity;
     private int size;
 
-    LlamaKvCache(LlamaConfig config, int capacity) {
+    TransformerKvCache(TransformerConfig config, int capacity) {
         this.config = config;
+        this.ropeFactors = config.ropeFactors() == null ? null : config.ropeFactors().forCapacity(capacity);
         this.capacity = capacity;
         this.keys = new float[config.layers()][capacity * config.keyWidth()];
         this.values = new float[config.layers()][capacity * config.valueWidth()];

@@ -1,0 +1,48 @@
+package org.infer4j.engine.model;
+
+/** The activation of the gate in a gated feed-forward network: {@code hidden = act(gate) * up}. */
+public enum Activation {
+    /** x * sigmoid(x): SwiGLU (llama, qwen, phi3, glm). */
+    SILU,
+    /** The tanh approximation of GELU: GEGLU (gemma). */
+    GELU_TANH;
+
+    /**
+     * GELU(x) as ggml's CPU backend computes it, so our logits match llama.cpp's: x is rounded to F16 and the
+     * result read from a table of F16 values (ggml builds it at start-up with {@code GGML_GELU_FP16}), except
+     * below -10 (0) and above 10 (x). The rounding is below the model's own precision but shows at 1e-4.
+     */
+    private static final float[] GELU_F16 = geluTable();
+
+    /** hidden[i] = act(gate[i]) * up[i] for i in [0, n). */
+    void gated(float[] gate, float[] up, float[] hidden, int n) {
+        switch (this) {
+            case SILU -> org.infer4j.engine.tensor.Kernels.swiglu(gate, up, hidden, n);
+            case GELU_TANH -> {
+                for (int i = 0; i < n; i++) {
+                    hidden[i] = gelu(gate[i]) * up[i];
+                }
+            }
+        }
+    }
+
+    static float gelu(float x) {
+        if (x <= -10f) {
+            return 0f;
+        }
+        if (x >= 10f) {
+            return x;
+        }
+        return GELU_F16[Float.floatToFloat16(x) & 0xFFFF];
+    }
+
+    private static float[] geluTable() {
+        float[] table = new float[1 << 16];
+        for (int bits = 0; bits < table.length; bits++) {
+            float x = Float.float16ToFloat((short) bits);
+            float y = 0.5f * x * (1f + (float) Math.tanh(0.7978845608028654f * x * (1f + 0.044715f * x * x)));
+            table[bits] = Float.float16ToFloat(Float.floatToFloat16(y));
+        }
+        return table;
+    }
+}

@@ -1,0 +1,38 @@
+package org.infer4j.engine.model;
+
+import org.infer4j.engine.tensor.WeightMatrix;
+
+/**
+ * The weights of a model, as views of the mapped file (norm vectors and biases are copied: they are tiny).
+ * Fused tensors ({@code attn_qkv}, a gate+up {@code ffn_up}) are split into row ranges of the same mapping, so
+ * the forward pass sees one layout. Optional parts are null where the family or file has none.
+ *
+ * @param tokenEmbedding (vocab, dim)
+ * @param layers         one per block
+ * @param outputNorm     (dim)
+ * @param output         (vocab, dim): {@code output.weight}, or the token embedding when tied
+ * @param outputBias     (vocab) or null
+ */
+public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, float[] outputNorm, WeightMatrix output,
+                                 float[] outputBias) {
+
+    /**
+     * @param attentionNorm     (dim)
+     * @param wq                (heads * keyDim, dim)
+     * @param wk                (kvHeads * keyDim, dim)
+     * @param wv                (kvHeads * valueDim, dim)
+     * @param bq                (heads * keyDim) or null; bk, bv likewise
+     * @param queryNorm         (keyDim) RMSNorm weight applied to every query head, or null; keyNorm likewise
+     * @param wo                (dim, heads * valueDim)
+     * @param postAttentionNorm (dim) or null
+     * @param ffnNorm           (dim)
+     * @param gate              (ffnDim, dim)
+     * @param up                (ffnDim, dim)
+     * @param down              (dim, ffnDim)
+     * @param postFfnNorm       (dim) or null
+     */
+    public record Layer(float[] attentionNorm, WeightMatrix wq, WeightMatrix wk, WeightMatrix wv,
+                        float[] bq, float[] bk, float[] bv, float[] queryNorm, float[] keyNorm, WeightMatrix wo,
+                        float[] postAttentionNorm, float[] ffnNorm, WeightMatrix gate, WeightMatrix up,
+                        WeightMatrix down, float[] postFfnNorm) {}
+}

@@ -1,0 +1,92 @@
+package org.infer4j.engine.tensor;
+
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import org.infer4j.gguf.GgmlType;
+
+/**
+ * Super-blocks of 256 weights in 8 sub-blocks of 32, weight {@code d·sc·q - dmin·m} with 4-bit q: half d, half
+ * dmin, 12 bytes of 6-bit scales and mins ({@link QuantLanes#k4Scale}), 128 bytes of nibbles — 144 bytes.
+ * Sub-block s reads the low (s even) or high (s odd) nibbles of bytes {@code 32·(s/2) ..+32}. Multiplies Q8_K
+ * input: exact integer sums per super-block, the mins through the input's 16-value sums.
+ */
+public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) implements WeightMatrix {
+    private static final int BLOCK_BYTES = 144;
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.Q4_K;
+    }
+
+    @Override
+    public InputFormat inputFormat() {
+        return InputFormat.Q8_K;
+    }
+
+    @Override
+    public int scratchFloats() {
+        return 0;
+    }
+
+    @Override
+    public void multiply(Activations x, float[] out, int outOffset, int outStride, int rowFrom, int rowTo, float[] scratch) {
+        byte[] xq = x.q8kValues();
+        float[] xd = x.q8kScales();
+        int[] xsums = x.q8kSums();
+        int tokens = x.tokens();
+        int blocks = cols / 256;
+        for (int r = rowFrom; r < rowTo; r++) {
+            long rowByte = (long) r * blocks * BLOCK_BYTES;
+            for (int t = 0; t < tokens; t++) {
+                out[outOffset + t * outStride + r] = dot(data, rowByte, xq, t * cols, xd, xsums, t * blocks, blocks);
+            }
+        }
+    }
+
+    static float dot(MemorySegment w, long wByte, byte[] xq, int xo, float[] xd, int[] xsums, int so, int blocks) {
+        float sum = 0;
+        for (int b = 0; b < blocks; b++) {
+            long block = wByte + (long) BLOCK_BYTES * b;
+            int xb = xo + 256 * b;
+            int sb = 16 * (so + b);
+            IntVector acc = IntVector.zero(Kernels.INTS);
+            int mins = 0;
+            for (int s = 0; s < 8; s++) {
+                mins += QuantLanes.k4Min(w, block + 4, s) * (xsums[sb + 2 * s] + xsums[sb + 2 * s + 1]);
+                long qs = block + 16 + 32 * (s >>> 1);
+                int shift = 4 * (s & 1);
+                IntVector sub = IntVector.zero(Kernels.INTS);
+                for (int c = 0; c < 32; c += Kernels.LANES) {
+                    IntVector q = QuantLanes.widen(QuantLanes.bytes(w, qs + c).lanewise(VectorOperators.LSHR, shift).and((byte) 0x0F));
+                    sub = sub.add(q.mul(QuantLanes.ints(xq, xb + 32 * s + c)));
+                }
+                acc = acc.add(sub.mul(QuantLanes.k4Scale(w, block + 4, s)));
+            }
+            float d = xd[so + b] * QuantLanes.half(w, block);
+            float dmin = -xd[so + b] * QuantLanes.half(w, block + 2);
+            sum += d * acc.reduceLanes(VectorOperators.ADD) + dmin * mins;
+        }
+        return sum;
+    }
+
+    @Override
+    public void dequantizeRow(int row, float[] dst, int offset) {
+        int blocks = cols / 256;
+        long rowByte = (long) row * blocks * BLOCK_BYTES;
+        for (int b = 0; b < blocks; b++) {
+            long block = rowByte + (long) b * BLOCK_BYTES;
+            float d = QuantLanes.half(data, block);
+            float dmin = QuantLanes.half(data, block + 2);
+            for (int s = 0; s < 8; s++) {
+                float dl = d * QuantLanes.k4Scale(data, block + 4, s);
+                float ml = dmin * QuantLanes.k4Min(data, block + 4, s);
+                long qs = block + 16 + 32 * (s >>> 1);
+                int shift = 4 * (s & 1);
+                for (int l = 0; l < 32; l++) {
+                    dst[offset + 256 * b + 32 * s + l] = dl * ((QuantLanes.u8(data, qs + l) >>> shift) & 0x0F) - ml;
+                }
+            }
+        }
+    }
+}

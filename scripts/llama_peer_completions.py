@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""Asks a running llama.cpp llama-server (the peer) for greedy completions of the prompts a Hugging Face
+reference was computed for, and compares them with that reference (scripts/hf_llama_reference.py output).
+
+Usage: python3 scripts/llama_peer_completions.py PORT REFERENCE.json N_PREDICT > PEER.json
+The server must run the converted GGUF with an F32 KV cache and without flash attention, so that it
+computes in F32 throughout like the float64 reference (its defaults, an F16 cache and F16 flash attention,
+move logprobs by up to 1e-2):
+    $BIN/llama-server -m out.gguf --port PORT -t 2 -c 512 -ctk f32 -ctv f32 -fa off
+Greedy ids must be equal up to the first end-of-sequence token (where the server stops), and every
+top-5 logprob must agree within 1e-4. Exits 1 on a mismatch.
+"""
+import json
+import sys
+import urllib.request
+
+
+def complete(port, ids, n_predict):
+    body = json.dumps({"prompt": ids, "n_predict": n_predict, "temperature": 0, "n_probs": 5,
+                       "cache_prompt": False}).encode()
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/completion", data=body,
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req) as r:
+        return json.load(r)
+
+
+def main():
+    port, reference_file, n_predict = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    with open(reference_file) as f:
+        reference = json.load(f)
+    results, ok, worst = [], True, 0.0
+    for ref in reference:
+        out = complete(port, ref["ids"], n_predict)
+        probs = out["completion_probabilities"]
+        greedy = [p["id"] for p in probs]
+        top = [[{"id": t["id"], "logprob": round(t["logprob"], 6)} for t in p["top_logprobs"]] for p in probs]
+        results.append({"text": ref["text"], "ids": ref["ids"], "greedy": greedy, "top5": top,
+                        "stop_type": out.get("stop_type")})
+        if greedy != ref["greedy"][:len(greedy)]:
+            print(f"greedy mismatch for {ref['text']!r}: {greedy} vs {ref['greedy']}", file=sys.stderr)
+            ok = False
+        for step, (mine, theirs) in enumerate(zip(top, ref["top5"])):
+            if [t["id"] for t in mine] != [t["id"] for t in theirs]:
+                print(f"top-5 ids differ for {ref['text']!r} at step {step}", file=sys.stderr)
+                ok = False
+            for a, b in zip(mine, theirs):
+                worst = max(worst, abs(a["logprob"] - b["logprob"]))
+    if worst > 1e-4:
+        print(f"logprobs differ by up to {worst}", file=sys.stderr)
+        ok = False
+    json.dump({"max_abs_logprob_diff": round(worst, 6), "results": results}, sys.stdout, indent=1)
+    print()
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
