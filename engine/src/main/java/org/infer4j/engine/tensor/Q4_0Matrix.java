@@ -18,6 +18,10 @@ import org.infer4j.gguf.GgmlType;
 public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols) implements WeightMatrix {
     private static final int BLOCK_BYTES = 18;
     private static final int TILE = 8;
+    /** Floats of scratch per row of a tile: one vector accumulator per token. */
+    private static final int ACCUMULATORS = TILE * Kernels.LANES;
+    /** Blocks per input chunk: 1024 columns, so a tile of input (8 × 4 KB) stays in the L1 data cache. */
+    private static final int K_CHUNK_BLOCKS = 32;
 
     @Override
     public GgmlType type() {
@@ -31,7 +35,7 @@ public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols) im
 
     @Override
     public int scratchFloats() {
-        return 0;
+        return ACCUMULATORS;
     }
 
     @Override
@@ -50,13 +54,20 @@ public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols) im
             }
             return;
         }
-        int group = MatrixTiling.rowGroup(rowBytes);
+        // Cache blocking: a tile of TILE tokens' input, cut into chunks of K_CHUNK_BLOCKS blocks (32 KB of floats),
+        // stays in L1 while a group of rows passes over it; the rows' accumulators wait in scratch between chunks.
+        int chunk = Math.min(blocks, K_CHUNK_BLOCKS);
+        int group = Math.min(MatrixTiling.rowGroup(chunk * (long) BLOCK_BYTES), scratch.length / ACCUMULATORS);
         int tiled = tokens - tokens % TILE;
         for (int g = rowFrom; g < rowTo; g += group) {
             int gEnd = Math.min(rowTo, g + group);
             for (int t = 0; t < tiled; t += TILE) {
-                for (int r = g; r < gEnd; r++) {
-                    dotTile(data, r * rowBytes, blocks, xf, t * cols, cols, out, outOffset + t * outStride + r, outStride);
+                for (int k = 0; k < blocks; k += chunk) {
+                    int kEnd = Math.min(blocks, k + chunk);
+                    for (int r = g; r < gEnd; r++) {
+                        dotTile(data, r * rowBytes, k, kEnd, blocks, xf, t * cols, cols, scratch, (r - g) * ACCUMULATORS,
+                                out, outOffset + t * outStride + r, outStride);
+                    }
                 }
             }
             for (int t = tiled; t < tokens; t++) {
@@ -106,11 +117,27 @@ public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols) im
         out[o + 1] = b2.reduceLanes(VectorOperators.ADD);
     }
 
-    /** One row · {@value #TILE} tokens whose inputs start at {@code x0}, {@code cols} apart: out[o + i·outStride]. */
-    static void dotTile(MemorySegment w, long rowByte, int blocks, float[] x, int x0, int cols,
-                        float[] out, int o, int outStride) {
+    /**
+     * One row · {@value #TILE} tokens whose inputs start at {@code x0}, {@code cols} apart, over blocks
+     * {@code [bFrom, bTo)} of {@code blocks}. A row split into several chunks keeps the tokens' vector accumulators
+     * between calls in {@code acc[ao ..]} ({@link #ACCUMULATORS} floats; stored and reloaded exactly, they chain as
+     * in {@link #dot}); the call that ends the row writes the sums to {@code out[o + i·outStride]}.
+     */
+    static void dotTile(MemorySegment w, long rowByte, int bFrom, int bTo, int blocks, float[] x, int x0, int cols,
+                        float[] acc, int ao, float[] out, int o, int outStride) {
+        final int n = Kernels.LANES;
         FloatVector a0 = FloatVector.zero(Kernels.FLOATS), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-        for (int b = 0; b < blocks; b++) {
+        if (bFrom > 0) {
+            a0 = FloatVector.fromArray(Kernels.FLOATS, acc, ao);
+            a1 = FloatVector.fromArray(Kernels.FLOATS, acc, ao + n);
+            a2 = FloatVector.fromArray(Kernels.FLOATS, acc, ao + 2 * n);
+            a3 = FloatVector.fromArray(Kernels.FLOATS, acc, ao + 3 * n);
+            a4 = FloatVector.fromArray(Kernels.FLOATS, acc, ao + 4 * n);
+            a5 = FloatVector.fromArray(Kernels.FLOATS, acc, ao + 5 * n);
+            a6 = FloatVector.fromArray(Kernels.FLOATS, acc, ao + 6 * n);
+            a7 = FloatVector.fromArray(Kernels.FLOATS, acc, ao + 7 * n);
+        }
+        for (int b = bFrom; b < bTo; b++) {
             long block = rowByte + (long) b * BLOCK_BYTES;
             FloatVector scale = scale(w, block);
             for (int c = 0; c < 16; c += Kernels.LANES) {
@@ -129,14 +156,25 @@ public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols) im
                 a7 = hi.fma(FloatVector.fromArray(Kernels.FLOATS, x, j + 7 * cols), lo.fma(FloatVector.fromArray(Kernels.FLOATS, x, i + 7 * cols), a7));
             }
         }
-        out[o] = a0.reduceLanes(VectorOperators.ADD);
-        out[o + outStride] = a1.reduceLanes(VectorOperators.ADD);
-        out[o + 2 * outStride] = a2.reduceLanes(VectorOperators.ADD);
-        out[o + 3 * outStride] = a3.reduceLanes(VectorOperators.ADD);
-        out[o + 4 * outStride] = a4.reduceLanes(VectorOperators.ADD);
-        out[o + 5 * outStride] = a5.reduceLanes(VectorOperators.ADD);
-        out[o + 6 * outStride] = a6.reduceLanes(VectorOperators.ADD);
-        out[o + 7 * outStride] = a7.reduceLanes(VectorOperators.ADD);
+        if (bTo == blocks) {
+            out[o] = a0.reduceLanes(VectorOperators.ADD);
+            out[o + outStride] = a1.reduceLanes(VectorOperators.ADD);
+            out[o + 2 * outStride] = a2.reduceLanes(VectorOperators.ADD);
+            out[o + 3 * outStride] = a3.reduceLanes(VectorOperators.ADD);
+            out[o + 4 * outStride] = a4.reduceLanes(VectorOperators.ADD);
+            out[o + 5 * outStride] = a5.reduceLanes(VectorOperators.ADD);
+            out[o + 6 * outStride] = a6.reduceLanes(VectorOperators.ADD);
+            out[o + 7 * outStride] = a7.reduceLanes(VectorOperators.ADD);
+            return;
+        }
+        a0.intoArray(acc, ao);
+        a1.intoArray(acc, ao + n);
+        a2.intoArray(acc, ao + 2 * n);
+        a3.intoArray(acc, ao + 3 * n);
+        a4.intoArray(acc, ao + 4 * n);
+        a5.intoArray(acc, ao + 5 * n);
+        a6.intoArray(acc, ao + 6 * n);
+        a7.intoArray(acc, ao + 7 * n);
     }
 
     /**

@@ -106,6 +106,38 @@ class WeightMatrixTest {
         assertThat(oc).containsExactly(sc, org.assertj.core.data.Offset.offset(1e-4f));
     }
 
+    /**
+     * The batched kernels (token tiles, row groups) do per (row, token) the arithmetic of the one-token kernel,
+     * so a batch equals its tokens multiplied one at a time: 19 tokens are two tiles of 8 and a tail of 3; 300
+     * rows of 896 span several row groups.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
+    void batchEqualsOneTokenAtATime(GgmlType type) {
+        Random rnd = new Random(11);
+        int rows = 300, cols = 896, tokens = 19;
+        WeightMatrix m = WeightMatrix.of("w", type, MemorySegment.ofArray(encode(type, randomFloats(rnd, rows * cols), rows, cols)), rows, cols);
+        float[] input = randomFloats(rnd, tokens * cols);
+        Activations batch = new Activations(tokens, cols);
+        System.arraycopy(input, 0, batch.values(), 0, input.length);
+        batch.set(tokens, cols);
+        MatMul mm = new MatMul(pool, cols);
+        float[] together = new float[tokens * rows];
+        mm.multiply(m, batch, together);
+        Activations one = new Activations(1, cols);
+        float[] single = new float[rows];
+        for (int t = 0; t < tokens; t++) {
+            System.arraycopy(input, t * cols, one.values(), 0, cols);
+            one.set(1, cols);
+            mm.multiply(m, one, single);
+            for (int r = 0; r < rows; r++) {
+                // Equal up to lane-summation order, which the interpreter and the JIT-compiled kernels may differ in.
+                assertThat(together[t * rows + r]).as("token %d row %d", t, r)
+                        .isCloseTo(single[r], org.assertj.core.data.Offset.offset(1e-4f));
+            }
+        }
+    }
+
     @Test
     void unsupportedTypeNamesTensorAndType() {
         assertThatThrownBy(() -> WeightMatrix.of("blk.0.ffn_down.weight", GgmlType.IQ2_XXS, MemorySegment.ofArray(new byte[66]), 1, 256))
