@@ -14,9 +14,10 @@ import org.infer4j.gguf.GgmlType;
  * fused-multiply-added with the quantized input decoded to floats ({@link Activations#q8Floats()}), so the sums
  * are those of ggml's integer kernel up to float rounding. This measured as fast as 16-bit integer products
  * for one token and is much faster for many, where the decoded block serves a whole tile of tokens. One token
- * runs two rows at once (two independent chains of fused multiply-adds); a batch runs one row against a tile
- * of {@value #TILE} tokens while a group of rows stays in L1. Every kernel does, per (row, token), the same
- * operations in the same order, so a prompt gives the same logits fed at once or token by token.
+ * runs two rows at once (two independent chains of fused multiply-adds) and scales each block's sum; a batch
+ * runs one row against a tile of {@value #TILE} tokens, scaling the decoded weights once for the whole tile,
+ * while a group of rows and a chunk of the tile's input stay in L1. The two orders differ only in float
+ * rounding (a few ulps of the sum).
  */
 public record Q8_0Matrix(String name, MemorySegment data, int rows, int cols) implements WeightMatrix {
     private static final int BLOCK_BYTES = 34;
@@ -81,33 +82,41 @@ public record Q8_0Matrix(String name, MemorySegment data, int rows, int cols) im
         }
     }
 
-    /** One row · one token. */
+    /** One row · one token: per block, Σ w·x in float lanes, then times the block scale. */
     static float dot(MemorySegment w, long rowByte, int blocks, float[] x, int xo) {
         FloatVector acc = FloatVector.zero(Kernels.FLOATS);
         for (int b = 0; b < blocks; b++) {
             long block = rowByte + (long) b * BLOCK_BYTES;
-            FloatVector scale = scale(w, block);
-            for (int c = 0; c < 32; c += Kernels.LANES) {
-                acc = weights(w, block, c, scale).fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + 32 * b + c), acc);
+            FloatVector sum = raw(w, block, 0).mul(FloatVector.fromArray(Kernels.FLOATS, x, xo + 32 * b));
+            for (int c = Kernels.LANES; c < 32; c += Kernels.LANES) {
+                sum = raw(w, block, c).fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + 32 * b + c), sum);
             }
+            acc = sum.fma(scale(w, block), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
-    /** Two rows · one token: {@code out[o]} and {@code out[o + 1]}; two chains in flight, one input load. */
+    /**
+     * Two rows · one token: {@code out[o]} and {@code out[o + 1]}, as {@link #dot}; two chains in flight, one input
+     * load. Scaling each block's sum (rather than each weight, as the tile kernel does) saves an instruction
+     * per vector of weights: measured 15% faster.
+     */
     static void dotRows2(MemorySegment w, long rowA, long rowB, int blocks, float[] x, float[] out, int o) {
         FloatVector a = FloatVector.zero(Kernels.FLOATS);
         FloatVector b2 = a;
         for (int b = 0; b < blocks; b++) {
             long blockA = rowA + (long) b * BLOCK_BYTES;
             long blockB = rowB + (long) b * BLOCK_BYTES;
-            FloatVector scaleA = scale(w, blockA);
-            FloatVector scaleB = scale(w, blockB);
-            for (int c = 0; c < 32; c += Kernels.LANES) {
-                FloatVector xv = FloatVector.fromArray(Kernels.FLOATS, x, 32 * b + c);
-                a = weights(w, blockA, c, scaleA).fma(xv, a);
-                b2 = weights(w, blockB, c, scaleB).fma(xv, b2);
+            FloatVector xv = FloatVector.fromArray(Kernels.FLOATS, x, 32 * b);
+            FloatVector sumA = raw(w, blockA, 0).mul(xv);
+            FloatVector sumB = raw(w, blockB, 0).mul(xv);
+            for (int c = Kernels.LANES; c < 32; c += Kernels.LANES) {
+                xv = FloatVector.fromArray(Kernels.FLOATS, x, 32 * b + c);
+                sumA = raw(w, blockA, c).fma(xv, sumA);
+                sumB = raw(w, blockB, c).fma(xv, sumB);
             }
+            a = sumA.fma(scale(w, blockA), a);
+            b2 = sumB.fma(scale(w, blockB), b2);
         }
         out[o] = a.reduceLanes(VectorOperators.ADD);
         out[o + 1] = b2.reduceLanes(VectorOperators.ADD);
@@ -117,7 +126,7 @@ public record Q8_0Matrix(String name, MemorySegment data, int rows, int cols) im
      * One row · {@value #TILE} tokens whose inputs start at {@code x0}, {@code cols} apart, over blocks
      * {@code [bFrom, bTo)} of {@code blocks}. A row split into several chunks keeps the tokens' vector accumulators
      * between calls in {@code acc[ao ..]} ({@link #ACCUMULATORS} floats; stored and reloaded exactly, they chain as
-     * in {@link #dot}); the call that ends the row writes the sums to {@code out[o + i·outStride]}.
+     * one chain); the call that ends the row writes the sums to {@code out[o + i·outStride]}.
      */
     static void dotTile(MemorySegment w, long rowByte, int bFrom, int bTo, int blocks, float[] x, int x0, int cols,
                         float[] acc, int ao, float[] out, int o, int outStride) {
@@ -168,6 +177,12 @@ public record Q8_0Matrix(String name, MemorySegment data, int rows, int cols) im
         a5.intoArray(acc, ao + 5 * n);
         a6.intoArray(acc, ao + 6 * n);
         a7.intoArray(acc, ao + 7 * n);
+    }
+
+    /** Weights {@code c .. c+LANES} of a block as floats. */
+    private static FloatVector raw(MemorySegment w, long block, int c) {
+        return (FloatVector) ByteVector.fromMemorySegment(Kernels.BYTES, w, block + 2 + c, Kernels.LE)
+                .convertShape(VectorOperators.B2F, Kernels.FLOATS, 0);
     }
 
     /** Weights {@code c .. c+LANES} of a block as floats times the block scale. */
