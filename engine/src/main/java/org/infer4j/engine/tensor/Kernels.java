@@ -87,20 +87,6 @@ public final class Kernels {
         }
     }
 
-    /** Σ x[i] for i < n, in float lanes. */
-    public static float sum(float[] x, int xo, int n) {
-        FloatVector s = FloatVector.zero(FLOATS);
-        int i = 0;
-        for (int end = n - LANES; i <= end; i += LANES) {
-            s = s.add(FloatVector.fromArray(FLOATS, x, xo + i));
-        }
-        float sum = s.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            sum += x[xo + i];
-        }
-        return sum;
-    }
-
     /** x[i] += y[i] for i < n. */
     public static void addInPlace(float[] x, float[] y, int n) {
         int i = 0;
