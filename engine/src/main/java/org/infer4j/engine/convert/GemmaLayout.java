@@ -33,7 +33,11 @@ final class GemmaLayout {
         long layers = config.requireLong("num_hidden_layers");
         int period = defaultPeriod;
         if (config.find("layer_types").orElse(null) instanceof List<?> types) {
-            period = periodOf(config, types, layers);
+            if (types.size() != layers) {
+                throw new CheckpointFormatException(config.source() + ": layer_types has " + types.size() + " entries for "
+                        + layers + " layers");
+            }
+            period = periodOf(config, types);
         } else if (config.findLong("sliding_window_pattern").isPresent()) {
             period = Math.toIntExact(config.requireLong("sliding_window_pattern"));
         }
@@ -43,10 +47,10 @@ final class GemmaLayout {
     }
 
     /** n such that layers i with {@code i % n < n - 1} slide and the others attend globally (0 = all slide). */
-    private static int periodOf(HfConfig config, List<?> types, long layers) {
+    private static int periodOf(HfConfig config, List<?> types) {
         int firstGlobal = types.indexOf("full_attention");
         int period = firstGlobal < 0 ? 0 : firstGlobal + 1;
-        for (int i = 0; i < types.size() && i < layers; i++) {
+        for (int i = 0; i < types.size(); i++) {
             boolean sliding = period == 0 || i % period < period - 1;
             if (!types.get(i).equals(sliding ? "sliding_attention" : "full_attention")) {
                 throw new UnsupportedCheckpointException(config.source() + ": layer_types " + types
