@@ -35,7 +35,8 @@ classpath=engine/target/test-classes:engine/target/classes:gguf/target/classes
 peer_bin="$(../shared/tools/llama-cpp-peer)"
 
 for family in "${families[@]}"; do
-  dir="$work/$family"
+  # a neutral folder name (it becomes general.name, from which llama.cpp infers vocabulary quirks, e.g. for "phi3")
+  dir="$work/$family/synthetic"
   echo "== $family"
   "$java_bin" -cp "$classpath" org.infer4j.engine.convert.SyntheticFamilies "$family" "$dir"
   NODE_PATH=build-cache/npm/node_modules node scripts/hf_tokenize.js "$dir" "$texts" \
@@ -70,7 +71,7 @@ for key, field in reader.fields.items():
         continue
     value = field.contents()
     metadata[key] = round(value, 9) if isinstance(value, float) else value
-config = json.load(open(f"{work}/{family}/config.json"))
+config = json.load(open(f"{work}/{family}/synthetic/config.json"))
 peer = json.load(open(work + "/peer.json"))
 out = {
   "about": f"{config['architectures'][0]} random-weight checkpoint (SyntheticFamilies.{family.upper()}) converted by "
@@ -93,4 +94,5 @@ with open(fixture, "w") as f:
 print(f"wrote {fixture}: max |logprob diff| {peer['max_abs_logprob_diff']} (ggml GELU), "
       f"{out['peer_max_abs_logprob_diff_exact']} (exact)")
 PY
+  rm -rf "${work:?}/$family"
 done

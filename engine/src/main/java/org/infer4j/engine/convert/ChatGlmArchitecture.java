@@ -39,6 +39,18 @@ public record ChatGlmArchitecture() implements SourceArchitecture {
         }
     }
 
+    @Override
+    public void completeSpecialTokens(SpecialTokenIds tokenizer) {
+        glmSpecialTokens(tokenizer);
+    }
+
+    /** As convert_hf_to_gguf for GLM: a turn ends at the next {@code <|user|>}; end of text doubles as unknown. */
+    static void glmSpecialTokens(SpecialTokenIds tokenizer) {
+        tokenizer.setIfAbsent("eos", "<|endoftext|>");
+        tokenizer.setIfAbsent("eot", "<|user|>");
+        tokenizer.setIfAbsent("unknown", "<|endoftext|>");
+    }
+
     /** Rotated dimensions of each head: {@code head_dim * partial_rotary_factor}. */
     static long rotaryDims(HfConfig config) {
         long headDim = config.findLong("head_dim")

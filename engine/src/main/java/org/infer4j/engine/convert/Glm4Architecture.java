@@ -23,6 +23,12 @@ public record Glm4Architecture() implements SourceArchitecture {
     }
 
     @Override
+    public void completeSpecialTokens(SpecialTokenIds tokenizer) {
+        ChatGlmArchitecture.glmSpecialTokens(tokenizer);
+        tokenizer.setIfAbsent("bos", "<|endoftext|>");
+    }
+
+    @Override
     public void addHyperParameters(HfConfig config, ArchMetadata out) {
         out.archUint32("rope.dimension_count", ChatGlmArchitecture.rotaryDims(config));
         if (RopeScaling.parameters(config).containsKey("mrope_section")) {

@@ -221,6 +221,7 @@ public final class HfCheckpointConverter {
 
         Map<String, MetadataValue> tokenizer = TokenizerJsonImporter.importDirectory(dir);
         TokenizerPadding.padTo(tokenizer, hf.requireLong("vocab_size"));
+        family.completeSpecialTokens(new SpecialTokenIds(tokenizer));
         tokenizer.remove(ChatTemplates.KEY);
         tokenizer.putAll(ChatTemplates.read(dir, tokenizerConfig(dir)));
         tokenizer.forEach(out::put);

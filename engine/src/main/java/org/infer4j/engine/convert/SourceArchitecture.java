@@ -77,6 +77,13 @@ public sealed interface SourceArchitecture permits LlamaArchitecture, Qwen2Archi
         return 0f;
     }
 
+    /**
+     * Special-token ids the family's converter in llama.cpp fills in where tokenizer_config.json names none
+     * (GLM: end-of-turn {@code <|user|>}), set into the imported {@code tokenizer.*} metadata.
+     */
+    default void completeSpecialTokens(SpecialTokenIds tokenizer) {
+    }
+
     /** The per-layer names every Llama-like decoder shares. */
     static Map<String, String> decoderLayerTensors() {
         return Map.of(

@@ -59,7 +59,8 @@ class FamilyConversionTest {
     @EnumSource(Family.class)
     void conversionIsThePeerVerifiedOneAndTheEngineReproducesTransformers(Family family) throws Exception {
         JsonNode fixture = fixture(family);
-        Path dir = SyntheticFamilies.write(family, tmp.resolve(family.id()),
+        // the folder name the fixture script uses: it becomes general.name
+        Path dir = SyntheticFamilies.write(family, tmp.resolve(family.id()).resolve("synthetic"),
                 SyntheticFamilies.npmTokenizer(family.tokenizerPackage));
         Path gguf = tmp.resolve(family.id() + ".gguf");
         HfCheckpointConverter.Result result = HfCheckpointConverter.convert(dir, gguf, OutputType.SOURCE);
