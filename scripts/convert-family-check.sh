@@ -70,7 +70,7 @@ for key, field in reader.fields.items():
                                           "tokenizer.ggml.merges", "tokenizer.chat_template"):
         continue
     value = field.contents()
-    metadata[key] = round(value, 9) if isinstance(value, float) else value
+    metadata[key] = float(f"{value:.9g}") if isinstance(value, float) else value
 config = json.load(open(f"{work}/{family}/synthetic/config.json"))
 peer = json.load(open(work + "/peer.json"))
 out = {

@@ -25,7 +25,8 @@ import org.infer4j.gguf.MetadataValue;
  * family: the same metadata keys and value types, the same tensor names, shapes and rewrites, norms and
  * biases in F32. Matrices keep their checkpoint precision unless another {@link OutputType} is asked for.
  * <p>
- * Tied embeddings: when config.json says {@code tie_word_embeddings}, no {@code output.weight} is written
+ * Tied embeddings: when config.json says {@code tie_word_embeddings} (or leaves it out and the family's config
+ * class defaults to tied, as Gemma's do), or the family always projects with the embedding, no {@code output.weight} is written
  * (llama.cpp then projects with {@code token_embd.weight}), and a checkpoint that stored the shared matrix
  * only as {@code lm_head.weight} still yields {@code token_embd.weight}.
  */
