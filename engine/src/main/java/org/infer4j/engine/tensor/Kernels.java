@@ -8,6 +8,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -47,7 +48,7 @@ public final class Kernels {
         for (int end = n - LANES; i <= end; i += LANES) {
             s0 = FloatVector.fromArray(FLOATS, a, ao + i).fma(FloatVector.fromArray(FLOATS, b, bo + i), s0);
         }
-        float sum = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        float sum = Kernels.sum(s0.add(s1).add(s2.add(s3)));
         for (; i < n; i++) {
             sum += a[ao + i] * b[bo + i];
         }
@@ -68,7 +69,7 @@ public final class Kernels {
         for (int end = n - LANES; i <= end; i += LANES) {
             s0 = FloatVector.fromMemorySegment(FLOATS, a, aByte + 4L * i, LE).fma(FloatVector.fromArray(FLOATS, b, bo + i), s0);
         }
-        float sum = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        float sum = Kernels.sum(s0.add(s1).add(s2.add(s3)));
         for (; i < n; i++) {
             sum += a.get(FLOAT, aByte + 4L * i) * b[bo + i];
         }
@@ -98,18 +99,41 @@ public final class Kernels {
         }
     }
 
-    /** out[i] = silu(gate[i]) · up[i] = gate[i] / (1 + e^-gate[i]) · up[i] for i < n (SwiGLU). */
+    /**
+     * out[i] = silu(gate[i]) · up[i] = gate[i] / (1 + e^-gate[i]) · up[i] for i < n (SwiGLU). The exponential is
+     * scalar on purpose: the Vector API's lanewise EXP is compiled to a vector math library whose results differ
+     * in the last bits from the interpreter's, so the same input would give different logits before and after
+     * the JIT warms up. {@code Math.exp} is the same in both.
+     */
     public static void swiglu(float[] gate, float[] up, float[] out, int n) {
-        FloatVector one = FloatVector.broadcast(FLOATS, 1f);
-        int i = 0;
-        for (int end = n - LANES; i <= end; i += LANES) {
-            FloatVector g = FloatVector.fromArray(FLOATS, gate, i);
-            FloatVector e = g.neg().lanewise(VectorOperators.EXP);
-            g.div(e.add(one)).mul(FloatVector.fromArray(FLOATS, up, i)).intoArray(out, i);
-        }
-        for (; i < n; i++) {
+        for (int i = 0; i < n; i++) {
             float g = gate[i];
             out[i] = g / (1f + (float) Math.exp(-g)) * up[i];
         }
     }
+
+    /**
+     * Σ of the lanes of {@code v} in a fixed order (pairwise, by halves). {@code reduceLanes(ADD)} leaves the
+     * order open and the interpreter and the JIT use different ones, so one input could give results that
+     * differ in the last bit from call to call; lanewise adds and constant shuffles are exact and the same in both.
+     */
+    static float sum(FloatVector v) {
+        if (LANES == 16) {
+            v = v.add(v.rearrange(SWAP_8));
+        }
+        v = v.add(v.rearrange(SWAP_4));
+        v = v.add(v.rearrange(SWAP_2));
+        v = v.add(v.rearrange(SWAP_1));
+        return v.lane(0);
+    }
+
+    /** Σ of integer lanes: integer addition is exact in any order. */
+    static int sum(IntVector v) {
+        return v.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static final VectorShuffle<Float> SWAP_8 = LANES == 16 ? VectorShuffle.fromOp(FLOATS, i -> i ^ 8) : null;
+    private static final VectorShuffle<Float> SWAP_4 = VectorShuffle.fromOp(FLOATS, i -> i ^ 4);
+    private static final VectorShuffle<Float> SWAP_2 = VectorShuffle.fromOp(FLOATS, i -> i ^ 2);
+    private static final VectorShuffle<Float> SWAP_1 = VectorShuffle.fromOp(FLOATS, i -> i ^ 1);
 }

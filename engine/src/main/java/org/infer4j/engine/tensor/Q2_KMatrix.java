@@ -66,7 +66,7 @@ public record Q2_KMatrix(String name, MemorySegment data, int rows, int cols) im
             }
             float d = xd[so + b] * QuantLanes.half(w, block + 80);
             float dmin = -xd[so + b] * QuantLanes.half(w, block + 82);
-            sum += d * acc.reduceLanes(VectorOperators.ADD) + dmin * mins;
+            sum += d * Kernels.sum(acc) + dmin * mins;
         }
         return sum;
     }

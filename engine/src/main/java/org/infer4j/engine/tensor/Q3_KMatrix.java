@@ -67,7 +67,7 @@ public record Q3_KMatrix(String name, MemorySegment data, int rows, int cols) im
                 acc = acc.add(group.mul(scale(w, block + 96, g)));
             }
             float d = xd[so + b] * QuantLanes.half(w, block + 108);
-            sum += d * acc.reduceLanes(VectorOperators.ADD);
+            sum += d * Kernels.sum(acc);
         }
         return sum;
     }

@@ -62,7 +62,7 @@ public record Q4_1Matrix(String name, MemorySegment data, int rows, int cols) im
             float scale = QuantLanes.half(w, block) * xs[so + b];
             acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Kernels.FLOATS, scale), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD) + mins;
+        return Kernels.sum(acc) + mins;
     }
 
     @Override

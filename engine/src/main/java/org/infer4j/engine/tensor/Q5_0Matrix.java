@@ -64,7 +64,7 @@ public record Q5_0Matrix(String name, MemorySegment data, int rows, int cols) im
             float scale = QuantLanes.half(w, block) * xs[so + b];
             acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Kernels.FLOATS, scale), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Kernels.sum(acc);
     }
 
     @Override

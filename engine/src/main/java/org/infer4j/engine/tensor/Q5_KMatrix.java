@@ -67,7 +67,7 @@ public record Q5_KMatrix(String name, MemorySegment data, int rows, int cols) im
             }
             float d = xd[so + b] * QuantLanes.half(w, block);
             float dmin = -xd[so + b] * QuantLanes.half(w, block + 2);
-            sum += d * acc.reduceLanes(VectorOperators.ADD) + dmin * mins;
+            sum += d * Kernels.sum(acc) + dmin * mins;
         }
         return sum;
     }

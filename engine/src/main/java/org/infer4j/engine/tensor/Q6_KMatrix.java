@@ -65,7 +65,7 @@ public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols) im
                 acc = acc.add(group.mul(w.get(ValueLayout.JAVA_BYTE, block + 192 + g)));
             }
             float d = xd[so + b] * QuantLanes.half(w, block + 208);
-            sum += d * acc.reduceLanes(VectorOperators.ADD);
+            sum += d * Kernels.sum(acc);
         }
         return sum;
     }

@@ -93,7 +93,7 @@ public record Q8_0Matrix(String name, MemorySegment data, int rows, int cols) im
             }
             acc = sum.fma(scale(w, block), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Kernels.sum(acc);
     }
 
     /**
@@ -118,8 +118,8 @@ public record Q8_0Matrix(String name, MemorySegment data, int rows, int cols) im
             a = sumA.fma(scale(w, blockA), a);
             b2 = sumB.fma(scale(w, blockB), b2);
         }
-        out[o] = a.reduceLanes(VectorOperators.ADD);
-        out[o + 1] = b2.reduceLanes(VectorOperators.ADD);
+        out[o] = Kernels.sum(a);
+        out[o + 1] = Kernels.sum(b2);
     }
 
     /**
@@ -159,14 +159,14 @@ public record Q8_0Matrix(String name, MemorySegment data, int rows, int cols) im
             }
         }
         if (bTo == blocks) {
-            out[o] = a0.reduceLanes(VectorOperators.ADD);
-            out[o + outStride] = a1.reduceLanes(VectorOperators.ADD);
-            out[o + 2 * outStride] = a2.reduceLanes(VectorOperators.ADD);
-            out[o + 3 * outStride] = a3.reduceLanes(VectorOperators.ADD);
-            out[o + 4 * outStride] = a4.reduceLanes(VectorOperators.ADD);
-            out[o + 5 * outStride] = a5.reduceLanes(VectorOperators.ADD);
-            out[o + 6 * outStride] = a6.reduceLanes(VectorOperators.ADD);
-            out[o + 7 * outStride] = a7.reduceLanes(VectorOperators.ADD);
+            out[o] = Kernels.sum(a0);
+            out[o + outStride] = Kernels.sum(a1);
+            out[o + 2 * outStride] = Kernels.sum(a2);
+            out[o + 3 * outStride] = Kernels.sum(a3);
+            out[o + 4 * outStride] = Kernels.sum(a4);
+            out[o + 5 * outStride] = Kernels.sum(a5);
+            out[o + 6 * outStride] = Kernels.sum(a6);
+            out[o + 7 * outStride] = Kernels.sum(a7);
             return;
         }
         a0.intoArray(acc, ao);

@@ -71,6 +71,19 @@ class ModelLoaderTest {
     }
 
     @Test
+    void theSameInputGivesBitIdenticalLogitsBeforeAndAfterTheJitCompilesTheKernels() {
+        try (LanguageModel model = ModelLoader.load(GgufFile.open(STORIES), 2)) {
+            float[] first = new float[512];
+            float[] again = new float[512];
+            model.forward(model.newCache(16), new int[] {1, 403, 407, 261, 378}, first);
+            for (int i = 0; i < 400; i++) {
+                model.forward(model.newCache(16), new int[] {1, 403, 407, 261, 378}, again);
+                assertThat(again).as("call %d", i).containsExactly(first);
+            }
+        }
+    }
+
+    @Test
     void truncateRewindsTheCache() {
         try (LanguageModel model = ModelLoader.load(GgufFile.open(STORIES), 1)) {
             float[] a = new float[512];
