@@ -121,10 +121,11 @@ public final class PeerParity {
         /**
          * One step. {@code peerKeys}/{@code peerLogProbs}: the peer's top list, best first; {@code ours}: our
          * log-prob of a key, or null when our top list does not hold it; {@code oursBest}: our most likely key.
-         * Returns whether the most likely tokens agree.
+         * {@code judgeTopOne}: false when the peer's most likely token cannot be told by its key (then
+         * {@code peerKeys} starts with its second). Returns whether the most likely tokens agree.
          */
         <K> boolean step(String where, boolean first, List<K> peerKeys, double[] peerLogProbs,
-                         Function<K, Double> ours, K oursBest) {
+                         Function<K, Double> ours, K oursBest, boolean judgeTopOne) {
             steps++;
             Double oursOfPeerTop = ours.apply(peerKeys.getFirst());
             for (int i = 0; i < peerKeys.size(); i++) {
@@ -153,6 +154,9 @@ public final class PeerParity {
                 }
             }
             boolean agree = peerKeys.getFirst().equals(oursBest);
+            if (!judgeTopOne) {
+                return false;
+            }
             if (agree) {
                 topOne++;
             } else if (peerLogProbs.length < 2 || peerLogProbs[0] - peerLogProbs[1] > tieGap) {
@@ -238,7 +242,7 @@ public final class PeerParity {
                 double[] logProbs = logSoftmax(logits);
                 List<Integer> peerIds = Arrays.stream(step.topIds()).boxed().toList();
                 exact &= tally.step("\"" + path.prompt() + "\" step " + s, s == 0, peerIds, step.topLogProbs(),
-                        id -> logProbs[id], argmax(logits));
+                        id -> logProbs[id], argmax(logits), true);
                 model.forward(cache, new int[] {step.token()}, logits);
             }
             tally.prompt(exact);
@@ -305,9 +309,12 @@ public final class PeerParity {
                     JsonNode peerTop = peerContent.get(s).get("top_logprobs");
                     List<String> peerKeys = new ArrayList<>();
                     double[] peerValues = new double[peerTop.size()];
+                    boolean topNamed = !legacyName(peerTop.get(0).get("bytes")).isEmpty();
                     for (JsonNode alternative : peerTop) {
                         String name = legacyName(alternative.get("bytes"));
-                        if (!peerKeys.contains(name)) { // two tokens of one piece: keep the first, as ours does
+                        // llama-server shows control and unused tokens as no bytes at all, where ours names
+                        // them: such a token cannot be matched by name, so it is left out
+                        if (!name.isEmpty() && !peerKeys.contains(name)) { // two tokens of one piece: keep the first, as ours does
                             peerValues[peerKeys.size()] = alternative.get("logprob").asDouble();
                             peerKeys.add(name);
                         }
@@ -315,7 +322,7 @@ public final class PeerParity {
                     String oursBest = ourTop.properties().iterator().next().getKey();
                     tally.step("\"" + prompt + "\" step " + s, s == 0, peerKeys,
                             Arrays.copyOf(peerValues, peerKeys.size()),
-                            key -> ourTop.has(key) ? ourTop.get(key).asDouble() : null, oursBest);
+                            key -> ourTop.has(key) ? ourTop.get(key).asDouble() : null, oursBest, topNamed);
                     if (!ourLogprobs.get("tokens").get(s).asText().equals(legacyName(peerContent.get(s).get("bytes")))) {
                         break; // the continuations part here: later steps answer different contexts
                     }
