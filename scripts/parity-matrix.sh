@@ -20,7 +20,8 @@ if [[ ! -f server/target/parity-matrix.md ]]; then
   exit 1
 fi
 cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
-echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores of an $cpu, llama.cpp peer $(basename "$(dirname "$(dirname "$(dirname "$(../shared/tools/llama-cpp-peer)")")")") (node-llama-cpp's source release), by \`scripts/parity-matrix.sh\` ($seconds s including the build; mvn exit $status):"
+peer=$("$(../shared/tools/llama-cpp-peer)/llama-server" --version 2>&1 | grep -o 'commit [0-9a-f]*' || echo 'commit unknown')
+echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores of an $cpu against llama.cpp $peer, by \`scripts/parity-matrix.sh\` ($seconds s including the build; mvn exit $status):"
 echo
 cat server/target/parity-matrix.md
 if [[ $status -ne 0 ]]; then

@@ -51,8 +51,9 @@ public final class PeerParity {
             "--no-repack");
 
     /**
-     * Log-probabilities below this are not compared: a probability under e^-80 is near the end of float's range
-     * (llama-server's softmax runs in float, and an underflow comes back as -FLT_MAX), so it carries no digits.
+     * Log-probabilities below this are not compared: llama-server takes the log of a float probability, which
+     * below e^-87.3 is subnormal (a few digits left) and below e^-103 zero (reported as -FLT_MAX). Only very sure
+     * random models (the gemma families of FamilyParityTest) list such alternatives in their top 10.
      */
     static final double NO_DIGITS = -80;
 
@@ -127,6 +128,9 @@ public final class PeerParity {
         <K> boolean step(String where, boolean first, List<K> peerKeys, double[] peerLogProbs,
                          Function<K, Double> ours, K oursBest, boolean judgeTopOne) {
             steps++;
+            if (peerKeys.isEmpty()) {
+                return false; // nothing the peer listed can be told by its key
+            }
             Double oursOfPeerTop = ours.apply(peerKeys.getFirst());
             for (int i = 0; i < peerKeys.size(); i++) {
                 if (peerLogProbs[i] < NO_DIGITS) {
@@ -309,12 +313,14 @@ public final class PeerParity {
                     JsonNode peerTop = peerContent.get(s).get("top_logprobs");
                     List<String> peerKeys = new ArrayList<>();
                     double[] peerValues = new double[peerTop.size()];
-                    boolean topNamed = !legacyName(peerTop.get(0).get("bytes")).isEmpty();
+                    // llama-server shows control tokens as no bytes at all, where ours names them ("<|end|>"): when
+                    // our list has no empty piece, such a token cannot be matched by name and is left out (unused
+                    // tokens are empty on both sides and compare as they are)
+                    boolean emptyMatches = ourTop.has("");
+                    boolean topNamed = emptyMatches || !legacyName(peerTop.get(0).get("bytes")).isEmpty();
                     for (JsonNode alternative : peerTop) {
                         String name = legacyName(alternative.get("bytes"));
-                        // llama-server shows control and unused tokens as no bytes at all, where ours names
-                        // them: such a token cannot be matched by name, so it is left out
-                        if (!name.isEmpty() && !peerKeys.contains(name)) { // two tokens of one piece: keep the first, as ours does
+                        if ((emptyMatches || !name.isEmpty()) && !peerKeys.contains(name)) { // two tokens of one piece: keep the first, as ours does
                             peerValues[peerKeys.size()] = alternative.get("logprob").asDouble();
                             peerKeys.add(name);
                         }

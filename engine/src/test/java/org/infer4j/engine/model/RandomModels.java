@@ -51,6 +51,17 @@ public final class RandomModels {
      */
     public static void write(Architecture arch, Dims dims, GgmlType type, Map<String, MetadataValue> vocab, Path out,
                              long seed) throws IOException {
+        write(arch, dims, type, vocab, out, seed, 0.5f);
+    }
+
+    /**
+     * As {@link #write(Architecture, Dims, GgmlType, Map, Path, long)}, with the standard deviation of a tied
+     * embedding (gemma*, qwen3) given. A tied embedding is also the output matrix: at 0.5 a model of dim 256 is so
+     * sure of its next token that the others sit at log-probs near -100 (FamilyParityTest's models, kept as they
+     * were measured); {@code 3 / sqrt(dim)}, as an untied output, gives next-token distributions worth comparing.
+     */
+    public static void write(Architecture arch, Dims dims, GgmlType type, Map<String, MetadataValue> vocab, Path out,
+                             long seed, float tiedEmbeddingStd) throws IOException {
         SplittableRandom rnd = new SplittableRandom(seed);
         String a = arch.ggufName();
         int vocabSize = ((GgufArray) vocab.get("tokenizer.ggml.tokens").value()).size();
@@ -98,9 +109,7 @@ public final class RandomModels {
         float projection = (float) (1 / Math.sqrt(dim));
         boolean tied = arch == Architecture.GEMMA || arch == Architecture.GEMMA2 || arch == Architecture.GEMMA3
                 || arch == Architecture.QWEN3;
-        // A tied embedding is also the output matrix: scaled like an untied output (logits of spread ~3), else the
-        // next-token distribution is so sharp (log-probs of -100 behind a top token at 0) that it tests nothing.
-        matrix(w, rnd, "token_embd.weight", type, vocabSize, dim, tied ? 3f * projection : 1f);
+        matrix(w, rnd, "token_embd.weight", type, vocabSize, dim, tied ? tiedEmbeddingStd : 1f);
         vector(w, rnd, "output_norm.weight", dim);
         if (!tied) {
             matrix(w, rnd, "output.weight", type, vocabSize, dim, 3f * projection);
