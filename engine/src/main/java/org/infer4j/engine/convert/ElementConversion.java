@@ -40,6 +40,16 @@ final class ElementConversion {
         return out;
     }
 
+    /** A copy of the F32 elements of {@code source}, each plus {@code addend}. */
+    static MemorySegment add(MemorySegment source, float addend) {
+        long n = source.byteSize() / 4;
+        MemorySegment out = Arena.ofAuto().allocate(source.byteSize(), 8);
+        for (long i = 0; i < n; i++) {
+            out.setAtIndex(F32, i, source.getAtIndex(F32, i) + addend);
+        }
+        return out;
+    }
+
     private static boolean sameType(SafetensorsDType from, GgmlType to) {
         return switch (from) {
             case F32 -> to == GgmlType.F32;

@@ -25,7 +25,8 @@ import org.infer4j.gguf.MetadataValue;
  * family: the same metadata keys and value types, the same tensor names, shapes and rewrites, norms and
  * biases in F32. Matrices keep their checkpoint precision unless another {@link OutputType} is asked for.
  * <p>
- * Tied embeddings: when config.json says {@code tie_word_embeddings}, no {@code output.weight} is written
+ * Tied embeddings: when config.json says {@code tie_word_embeddings} (or leaves it out and the family's config
+ * class defaults to tied, as Gemma's do), or the family always projects with the embedding, no {@code output.weight} is written
  * (llama.cpp then projects with {@code token_embd.weight}), and a checkpoint that stored the shared matrix
  * only as {@code lm_head.weight} still yields {@code token_embd.weight}.
  */
@@ -76,11 +77,12 @@ public final class HfCheckpointConverter {
         }
     }
 
-    /** A checkpoint tensor with its GGUF name and the row permutation it needs, if any. */
-    private record PlannedTensor(String name, SafetensorsTensor source, Optional<RopePermutation> permutation) {}
+    /** A checkpoint tensor with its GGUF name, the row permutation it needs, if any, and a value to add to it. */
+    private record PlannedTensor(String name, SafetensorsTensor source, Optional<RopePermutation> permutation,
+                                 float addend) {}
 
     private static List<PlannedTensor> plan(SafetensorsCheckpoint checkpoint, HfConfig hf, SourceArchitecture family) {
-        boolean tied = hf.bool("tie_word_embeddings", false);
+        boolean tied = hf.bool("tie_word_embeddings", family.tiesEmbeddingsByDefault()) || family.dropsOutputHead();
         long blocks = hf.requireLong("num_hidden_layers", "n_layers", "n_layer", "num_layers");
         Map<String, PlannedTensor> byName = new LinkedHashMap<>();
         for (SafetensorsTensor t : checkpoint.tensors().values()) {
@@ -88,7 +90,8 @@ public final class HfCheckpointConverter {
             if (mapped.isEmpty() || (tied && mapped.get().equals("output.weight"))) {
                 continue;
             }
-            byName.put(mapped.get(), new PlannedTensor(mapped.get(), t, family.permutation(mapped.get(), hf)));
+            byName.put(mapped.get(), new PlannedTensor(mapped.get(), t, family.permutation(mapped.get(), hf),
+                    family.addend(t.name())));
         }
         if (!byName.containsKey("token_embd.weight")) {
             // stored only under the other name of a shared matrix, or only as lm_head when tied
@@ -96,7 +99,7 @@ public final class HfCheckpointConverter {
                     .or(() -> tied ? checkpoint.find("lm_head.weight") : Optional.empty());
             SafetensorsTensor source = embedding.orElseThrow(() -> new CheckpointFormatException(
                     "the checkpoint has no model.embed_tokens.weight"));
-            byName.put("token_embd.weight", new PlannedTensor("token_embd.weight", source, Optional.empty()));
+            byName.put("token_embd.weight", new PlannedTensor("token_embd.weight", source, Optional.empty(), 0f));
         }
         List<PlannedTensor> ordered = new ArrayList<>(byName.values());
         ordered.sort(Comparator.comparingLong(HfCheckpointConverter::order));
@@ -131,6 +134,9 @@ public final class HfCheckpointConverter {
             }
             case "lm_head.weight" -> {
                 return Optional.of("output.weight");
+            }
+            case "lm_head.bias" -> {
+                return Optional.of("output.bias");
             }
             default -> {
                 // per-layer tensors below
@@ -176,6 +182,11 @@ public final class HfCheckpointConverter {
             data = t.permutation().get().apply(source.name(), data, source.rows());
         }
         GgmlType type = keepsF32(t.name(), source) ? GgmlType.F32 : outputType.matrixType(dtype);
+        if (t.addend() != 0f) {
+            // widened to F32 first, so the sum is exact as transformers computes it (1 + w in float32)
+            data = ElementConversion.add(ElementConversion.convert(data, dtype, GgmlType.F32), t.addend());
+            dtype = SafetensorsDType.F32;
+        }
         long[] shape = source.shape();
         long[] ggmlShape = new long[shape.length];
         for (int i = 0; i < shape.length; i++) {
@@ -211,6 +222,7 @@ public final class HfCheckpointConverter {
 
         Map<String, MetadataValue> tokenizer = TokenizerJsonImporter.importDirectory(dir);
         TokenizerPadding.padTo(tokenizer, hf.requireLong("vocab_size"));
+        family.completeSpecialTokens(new SpecialTokenIds(tokenizer));
         tokenizer.remove(ChatTemplates.KEY);
         tokenizer.putAll(ChatTemplates.read(dir, tokenizerConfig(dir)));
         tokenizer.forEach(out::put);

@@ -19,7 +19,7 @@ import java.util.stream.Stream;
  */
 public final class ModelSources {
     /** Bumped when the converter's output changes, so caches written by an older converter are not reused. */
-    static final String FORMAT = "infer4j-convert-1";
+    static final String FORMAT = "infer4j-convert-2";
 
     private final Path cacheDir;
     private final OutputType outputType;

@@ -1,8 +1,6 @@
 package org.infer4j.engine.convert;
 
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Qwen2ForCausalLM → GGUF "qwen2": the Llama decoder names (Q/K/V carry biases, picked up by the common
@@ -24,15 +22,5 @@ public record Qwen2Architecture() implements SourceArchitecture {
     @Override
     public void addHyperParameters(HfConfig config, ArchMetadata out) {
         // convert_hf_to_gguf writes nothing beyond the common hyper-parameters for Qwen2
-    }
-
-    @Override
-    public Optional<RopePermutation> permutation(String ggufTensor, HfConfig config) {
-        return Optional.empty();
-    }
-
-    @Override
-    public List<GeneratedTensor> generatedTensors(HfConfig config) {
-        return List.of();
     }
 }

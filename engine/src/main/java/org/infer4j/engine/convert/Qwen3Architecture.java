@@ -1,9 +1,7 @@
 package org.infer4j.engine.convert;
 
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Qwen3ForCausalLM → GGUF "qwen3": Qwen2's layout plus per-head RMS norms on queries and keys
@@ -27,15 +25,5 @@ public record Qwen3Architecture() implements SourceArchitecture {
     @Override
     public void addHyperParameters(HfConfig config, ArchMetadata out) {
         // convert_hf_to_gguf writes nothing beyond the common hyper-parameters for Qwen3
-    }
-
-    @Override
-    public Optional<RopePermutation> permutation(String ggufTensor, HfConfig config) {
-        return Optional.empty();
-    }
-
-    @Override
-    public List<GeneratedTensor> generatedTensors(HfConfig config) {
-        return List.of();
     }
 }

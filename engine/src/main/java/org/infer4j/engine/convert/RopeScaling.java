@@ -2,6 +2,7 @@ package org.infer4j.engine.convert;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The rope keys convert_hf_to_gguf writes for every text model: {@code rope_parameters} (transformers 5)
@@ -13,16 +14,15 @@ final class RopeScaling {
 
     /** The effective rope parameters of {@code config} ({@code full_attention} entry when split by layer type). */
     static Map<String, Object> parameters(HfConfig config) {
-        Map<String, Object> raw = config.object("rope_parameters").isEmpty() ? config.object("rope_scaling")
-                : config.object("rope_parameters");
-        Map<String, Object> params = new LinkedHashMap<>(raw);
+        Map<String, Object> params = new LinkedHashMap<>(raw(config));
         if (params.get("full_attention") instanceof Map<?, ?> full) {
             Map<String, Object> out = new LinkedHashMap<>();
             full.forEach((k, v) -> out.put((String) k, v));
             return out;
         }
         if (!params.containsKey("rope_theta")) {
-            config.findDouble("rope_theta", "rotary_emb_base").ifPresent(theta -> params.put("rope_theta", theta));
+            config.findDouble("global_rope_theta", "rope_global_theta", "rope_theta_global", "rope_theta", "rotary_emb_base")
+                    .ifPresent(theta -> params.put("rope_theta", theta));
         }
         if (!params.containsKey("rope_type") && params.get("type") != null) {
             params.put("rope_type", params.get("type"));
@@ -31,6 +31,34 @@ final class RopeScaling {
             config.findLong("original_max_position_embeddings").ifPresent(v -> params.put("original_max_position_embeddings", v));
         }
         return params;
+    }
+
+    private static Map<String, Object> raw(HfConfig config) {
+        return config.object("rope_parameters").isEmpty() ? config.object("rope_scaling") : config.object("rope_parameters");
+    }
+
+    /**
+     * The rope base of sliding-window layers, where a family gives them their own (Gemma 3's
+     * {@code rope_local_base_freq}, or the {@code sliding_attention} entry of transformers 5's rope_parameters).
+     */
+    static Optional<Double> localTheta(HfConfig config) {
+        Map<String, Object> raw = raw(config);
+        if (raw.get("sliding_attention") instanceof Map<?, ?> local) {
+            return local.get("rope_theta") instanceof Number n ? Optional.of(n.doubleValue()) : Optional.empty();
+        }
+        if (raw.containsKey("full_attention")) {
+            return Optional.empty();
+        }
+        return config.findDouble("local_rope_theta", "rope_local_theta", "rope_theta_local", "swa_rope_theta",
+                "rope_local_base_freq");
+    }
+
+    /** The fraction of each head that rotates ({@code partial_rotary_factor}), {@code defaultValue} when unstated. */
+    static double partialRotaryFactor(HfConfig config, double defaultValue) {
+        if (parameters(config).get("partial_rotary_factor") instanceof Number n) {
+            return n.doubleValue();
+        }
+        return config.findDouble("partial_rotary_factor", "rope_pct", "rope_percent").orElse(defaultValue);
     }
 
     /** Writes {@code rope.scaling.*} (linear, yarn, longrope) and {@code rope.freq_base}. */
@@ -70,6 +98,7 @@ final class RopeScaling {
         if (rope.get("rope_theta") instanceof Number theta) {
             out.archFloat32("rope.freq_base", theta.doubleValue());
         }
+        localTheta(config).ifPresent(theta -> out.archFloat32("rope.freq_base_swa", theta));
     }
 
     private static void putIfNumber(ArchMetadata out, String suffix, Object value) {

@@ -17,12 +17,7 @@ public enum Activation {
     /** hidden[i] = act(gate[i]) * up[i] for i in [0, n). */
     void gated(float[] gate, float[] up, float[] hidden, int n) {
         switch (this) {
-            case SILU -> {
-                for (int i = 0; i < n; i++) {
-                    float g = gate[i];
-                    hidden[i] = g / (1f + (float) Math.exp(-g)) * up[i];
-                }
-            }
+            case SILU -> org.infer4j.engine.tensor.Kernels.swiglu(gate, up, hidden, n);
             case GELU_TANH -> {
                 for (int i = 0; i < n; i++) {
                     hidden[i] = gelu(gate[i]) * up[i];

@@ -250,9 +250,7 @@ final class TransformerModel implements LanguageModel {
     }
 
     private static void addInPlace(float[] x, float[] y, int n) {
-        for (int i = 0; i < n; i++) {
-            x[i] += y[i];
-        }
+        Kernels.addInPlace(x, y, n);
     }
 
     @Override

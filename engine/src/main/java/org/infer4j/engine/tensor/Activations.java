@@ -13,6 +13,7 @@ public final class Activations {
     private final float[] values;
     private final float[] rounded;
     private final byte[] q8Values;
+    private final float[] q8Floats;
     private final float[] q8Scales;
     private final float[] q8Sums;
     private final byte[] q8kValues;
@@ -34,6 +35,7 @@ public final class Activations {
         this.values = new float[maxTokens * maxCols];
         this.rounded = new float[maxTokens * maxCols];
         this.q8Values = new byte[maxTokens * padded];
+        this.q8Floats = new float[maxTokens * padded];
         this.q8Scales = new float[maxTokens * padded / Q8_BLOCK];
         this.q8Sums = new float[maxTokens * padded / Q8_BLOCK];
         int paddedK = Math.ceilDiv(maxCols, Q8K_BLOCK) * Q8K_BLOCK;
@@ -89,6 +91,9 @@ public final class Activations {
                     for (int t = 0; t < tokens; t++) {
                         Quantizer.quantizeQ8Activations(values, t * cols, cols, q8Values, t * cols, q8Scales, t * cols / Q8_BLOCK);
                     }
+                    for (int i = 0, n = tokens * cols; i < n; i++) {
+                        q8Floats[i] = q8Values[i] * q8Scales[i / Q8_BLOCK];
+                    }
                     q8Ready = true;
                 }
             }
@@ -136,6 +141,18 @@ public final class Activations {
             throw new IllegalStateException("Q8_0 input not prepared");
         }
         return q8Values;
+    }
+
+    /**
+     * The Q8_0 form decoded back to floats (value · block scale; same layout as {@link #q8Values()}). Kernels
+     * that multiply in float lanes read these: they see exactly the quantized input an integer kernel sees,
+     * and differ from it only in float rounding of the sums.
+     */
+    float[] q8Floats() {
+        if (!q8Ready) {
+            throw new IllegalStateException("Q8_0 input not prepared");
+        }
+        return q8Floats;
     }
 
     /** Block scales of the Q8_0 form; token {@code t} starts at {@code t * cols() / 32}. */

@@ -87,51 +87,43 @@ public final class Kernels {
         }
     }
 
-    /**
-     * Σ over {@code blocks} Q8_0 weight blocks (34 bytes: half scale, 32 int8) at {@code wByte} times the Q8
-     * activation blocks at {@code xq[xo..]} with scales {@code xs[so..]}: exact integer sums per block, then
-     * scaled by the product of the two block scales and accumulated in float, as ggml does.
-     */
-    static float dotQ8_0(MemorySegment w, long wByte, byte[] xq, int xo, float[] xs, int so, int blocks) {
-        FloatVector acc = FloatVector.zero(FLOATS);
-        for (int b = 0; b < blocks; b++) {
-            long block = wByte + 34L * b;
-            int xb = xo + 32 * b;
-            IntVector sum = IntVector.zero(INTS);
-            for (int c = 0; c < 32; c += LANES) {
-                IntVector wi = (IntVector) ByteVector.fromMemorySegment(BYTES, w, block + 2 + c, LE)
-                        .convertShape(VectorOperators.B2I, INTS, 0);
-                IntVector xi = (IntVector) ByteVector.fromArray(BYTES, xq, xb + c).convertShape(VectorOperators.B2I, INTS, 0);
-                sum = sum.add(wi.mul(xi));
-            }
-            float scale = Float.float16ToFloat(w.get(HALF, block)) * xs[so + b];
-            acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FLOATS, scale), acc);
+    /** Σ x[i] for i < n, in float lanes. */
+    public static float sum(float[] x, int xo, int n) {
+        FloatVector s = FloatVector.zero(FLOATS);
+        int i = 0;
+        for (int end = n - LANES; i <= end; i += LANES) {
+            s = s.add(FloatVector.fromArray(FLOATS, x, xo + i));
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        float sum = s.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += x[xo + i];
+        }
+        return sum;
     }
 
-    /**
-     * As {@link #dotQ8_0} for Q4_0 weight blocks (18 bytes: half scale, 16 bytes whose low nibbles are
-     * elements 0..15 and high nibbles elements 16..31, each stored +8).
-     */
-    static float dotQ4_0(MemorySegment w, long wByte, byte[] xq, int xo, float[] xs, int so, int blocks) {
-        FloatVector acc = FloatVector.zero(FLOATS);
-        for (int b = 0; b < blocks; b++) {
-            long block = wByte + 18L * b;
-            int xb = xo + 32 * b;
-            IntVector sum = IntVector.zero(INTS);
-            for (int c = 0; c < 16; c += LANES) {
-                ByteVector packed = ByteVector.fromMemorySegment(BYTES, w, block + 2 + c, LE);
-                ByteVector lo = packed.and((byte) 0x0F).sub((byte) 8);
-                ByteVector hi = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8);
-                IntVector xlo = (IntVector) ByteVector.fromArray(BYTES, xq, xb + c).convertShape(VectorOperators.B2I, INTS, 0);
-                IntVector xhi = (IntVector) ByteVector.fromArray(BYTES, xq, xb + 16 + c).convertShape(VectorOperators.B2I, INTS, 0);
-                sum = sum.add(((IntVector) lo.convertShape(VectorOperators.B2I, INTS, 0)).mul(xlo));
-                sum = sum.add(((IntVector) hi.convertShape(VectorOperators.B2I, INTS, 0)).mul(xhi));
-            }
-            float scale = Float.float16ToFloat(w.get(HALF, block)) * xs[so + b];
-            acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FLOATS, scale), acc);
+    /** x[i] += y[i] for i < n. */
+    public static void addInPlace(float[] x, float[] y, int n) {
+        int i = 0;
+        for (int end = n - LANES; i <= end; i += LANES) {
+            FloatVector.fromArray(FLOATS, x, i).add(FloatVector.fromArray(FLOATS, y, i)).intoArray(x, i);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            x[i] += y[i];
+        }
+    }
+
+    /** out[i] = silu(gate[i]) · up[i] = gate[i] / (1 + e^-gate[i]) · up[i] for i < n (SwiGLU). */
+    public static void swiglu(float[] gate, float[] up, float[] out, int n) {
+        FloatVector one = FloatVector.broadcast(FLOATS, 1f);
+        int i = 0;
+        for (int end = n - LANES; i <= end; i += LANES) {
+            FloatVector g = FloatVector.fromArray(FLOATS, gate, i);
+            FloatVector e = g.neg().lanewise(VectorOperators.EXP);
+            g.div(e.add(one)).mul(FloatVector.fromArray(FLOATS, up, i)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            float g = gate[i];
+            out[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+        }
     }
 }

@@ -7,6 +7,8 @@ package org.infer4j.engine.tensor;
  */
 public final class MatMul implements RangeTask {
     private static final int MIN_ROWS_PER_CHUNK = 8;
+    /** Scratch floats per worker at least: room for the accumulators of a row group in the tiled kernels. */
+    private static final int MIN_SCRATCH = 4096;
 
     private final WorkerPool pool;
     private final float[][] scratch;
@@ -17,7 +19,7 @@ public final class MatMul implements RangeTask {
 
     public MatMul(WorkerPool pool, int maxCols) {
         this.pool = pool;
-        this.scratch = new float[pool.threads()][maxCols];
+        this.scratch = new float[pool.threads()][Math.max(maxCols, MIN_SCRATCH)];
     }
 
     public void multiply(WeightMatrix w, Activations x, float[] out) {

@@ -1,11 +1,31 @@
 package org.infer4j.engine.tensor;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import org.infer4j.gguf.GgmlType;
 
-/** Blocks of 32 weights: a half-precision scale and 32 int8 (34 bytes). Multiplies Q8_0-quantized input. */
+/**
+ * Blocks of 32 weights: a half-precision scale and 32 int8 (34 bytes). Multiplies Q8_0-quantized input.
+ * <p>
+ * Kernels: each block's int8 weights are widened to float lanes and multiplied by the block scale, then
+ * fused-multiply-added with the quantized input decoded to floats ({@link Activations#q8Floats()}), so the sums
+ * are those of ggml's integer kernel up to float rounding. This measured as fast as 16-bit integer products
+ * for one token and is much faster for many, where the decoded block serves a whole tile of tokens. One token
+ * runs two rows at once (two independent chains of fused multiply-adds) and scales each block's sum; a batch
+ * runs one row against a tile of {@value #TILE} tokens, scaling the decoded weights once for the whole tile,
+ * while a group of rows and a chunk of the tile's input stay in L1. The two orders differ only in float
+ * rounding (a few ulps of the sum).
+ */
 public record Q8_0Matrix(String name, MemorySegment data, int rows, int cols) implements WeightMatrix {
     private static final int BLOCK_BYTES = 34;
+    private static final int TILE = 8;
+    /** Floats of scratch per row of a tile: one vector accumulator per token. */
+    private static final int ACCUMULATORS = TILE * Kernels.LANES;
+    /** Blocks per input chunk: 1024 columns, so a tile of input (8 × 4 KB) stays in the L1 data cache. */
+    private static final int K_CHUNK_BLOCKS = 32;
 
     @Override
     public GgmlType type() {
@@ -19,21 +39,160 @@ public record Q8_0Matrix(String name, MemorySegment data, int rows, int cols) im
 
     @Override
     public int scratchFloats() {
-        return 0;
+        return ACCUMULATORS;
     }
 
     @Override
     public void multiply(Activations x, float[] out, int outOffset, int outStride, int rowFrom, int rowTo, float[] scratch) {
-        byte[] xq = x.q8Values();
-        float[] xs = x.q8Scales();
+        float[] xf = x.q8Floats();
         int tokens = x.tokens();
         int blocks = cols / 32;
-        for (int r = rowFrom; r < rowTo; r++) {
-            long rowByte = (long) r * blocks * BLOCK_BYTES;
-            for (int t = 0; t < tokens; t++) {
-                out[outOffset + t * outStride + r] = Kernels.dotQ8_0(data, rowByte, xq, t * cols, xs, t * blocks, blocks);
+        long rowBytes = (long) blocks * BLOCK_BYTES;
+        if (tokens == 1) {
+            int r = rowFrom;
+            for (; r + 1 < rowTo; r += 2) {
+                dotRows2(data, r * rowBytes, (r + 1) * rowBytes, blocks, xf, out, outOffset + r);
+            }
+            if (r < rowTo) {
+                out[outOffset + r] = dot(data, r * rowBytes, blocks, xf, 0);
+            }
+            return;
+        }
+        // Cache blocking: a tile of TILE tokens' input, cut into chunks of K_CHUNK_BLOCKS blocks (32 KB of floats),
+        // stays in L1 while a group of rows passes over it; the rows' accumulators wait in scratch between chunks.
+        int chunk = Math.min(blocks, K_CHUNK_BLOCKS);
+        int group = Math.min(MatrixTiling.rowGroup(chunk * (long) BLOCK_BYTES), scratch.length / ACCUMULATORS);
+        int tiled = tokens - tokens % TILE;
+        for (int g = rowFrom; g < rowTo; g += group) {
+            int gEnd = Math.min(rowTo, g + group);
+            for (int t = 0; t < tiled; t += TILE) {
+                for (int k = 0; k < blocks; k += chunk) {
+                    int kEnd = Math.min(blocks, k + chunk);
+                    for (int r = g; r < gEnd; r++) {
+                        dotTile(data, r * rowBytes, k, kEnd, blocks, xf, t * cols, cols, scratch, (r - g) * ACCUMULATORS,
+                                out, outOffset + t * outStride + r, outStride);
+                    }
+                }
+            }
+            for (int t = tiled; t < tokens; t++) {
+                for (int r = g; r < gEnd; r++) {
+                    out[outOffset + t * outStride + r] = dot(data, r * rowBytes, blocks, xf, t * cols);
+                }
             }
         }
+    }
+
+    /** One row · one token: per block, Σ w·x in float lanes, then times the block scale. */
+    static float dot(MemorySegment w, long rowByte, int blocks, float[] x, int xo) {
+        FloatVector acc = FloatVector.zero(Kernels.FLOATS);
+        for (int b = 0; b < blocks; b++) {
+            long block = rowByte + (long) b * BLOCK_BYTES;
+            FloatVector sum = raw(w, block, 0).mul(FloatVector.fromArray(Kernels.FLOATS, x, xo + 32 * b));
+            for (int c = Kernels.LANES; c < 32; c += Kernels.LANES) {
+                sum = raw(w, block, c).fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + 32 * b + c), sum);
+            }
+            acc = sum.fma(scale(w, block), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * Two rows · one token: {@code out[o]} and {@code out[o + 1]}, as {@link #dot}; two chains in flight, one input
+     * load. Scaling each block's sum (rather than each weight, as the tile kernel does) saves an instruction
+     * per vector of weights: measured 15% faster.
+     */
+    static void dotRows2(MemorySegment w, long rowA, long rowB, int blocks, float[] x, float[] out, int o) {
+        FloatVector a = FloatVector.zero(Kernels.FLOATS);
+        FloatVector b2 = a;
+        for (int b = 0; b < blocks; b++) {
+            long blockA = rowA + (long) b * BLOCK_BYTES;
+            long blockB = rowB + (long) b * BLOCK_BYTES;
+            FloatVector xv = FloatVector.fromArray(Kernels.FLOATS, x, 32 * b);
+            FloatVector sumA = raw(w, blockA, 0).mul(xv);
+            FloatVector sumB = raw(w, blockB, 0).mul(xv);
+            for (int c = Kernels.LANES; c < 32; c += Kernels.LANES) {
+                xv = FloatVector.fromArray(Kernels.FLOATS, x, 32 * b + c);
+                sumA = raw(w, blockA, c).fma(xv, sumA);
+                sumB = raw(w, blockB, c).fma(xv, sumB);
+            }
+            a = sumA.fma(scale(w, blockA), a);
+            b2 = sumB.fma(scale(w, blockB), b2);
+        }
+        out[o] = a.reduceLanes(VectorOperators.ADD);
+        out[o + 1] = b2.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * One row · {@value #TILE} tokens whose inputs start at {@code x0}, {@code cols} apart, over blocks
+     * {@code [bFrom, bTo)} of {@code blocks}. A row split into several chunks keeps the tokens' vector accumulators
+     * between calls in {@code acc[ao ..]} ({@link #ACCUMULATORS} floats; stored and reloaded exactly, they chain as
+     * one chain); the call that ends the row writes the sums to {@code out[o + i·outStride]}.
+     */
+    static void dotTile(MemorySegment w, long rowByte, int bFrom, int bTo, int blocks, float[] x, int x0, int cols,
+                        float[] acc, int ao, float[] out, int o, int outStride) {
+        final int n = Kernels.LANES;
+        FloatVector a0 = FloatVector.zero(Kernels.FLOATS), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        if (bFrom > 0) {
+            a0 = FloatVector.fromArray(Kernels.FLOATS, acc, ao);
+            a1 = FloatVector.fromArray(Kernels.FLOATS, acc, ao + n);
+            a2 = FloatVector.fromArray(Kernels.FLOATS, acc, ao + 2 * n);
+            a3 = FloatVector.fromArray(Kernels.FLOATS, acc, ao + 3 * n);
+            a4 = FloatVector.fromArray(Kernels.FLOATS, acc, ao + 4 * n);
+            a5 = FloatVector.fromArray(Kernels.FLOATS, acc, ao + 5 * n);
+            a6 = FloatVector.fromArray(Kernels.FLOATS, acc, ao + 6 * n);
+            a7 = FloatVector.fromArray(Kernels.FLOATS, acc, ao + 7 * n);
+        }
+        for (int b = bFrom; b < bTo; b++) {
+            long block = rowByte + (long) b * BLOCK_BYTES;
+            FloatVector scale = scale(w, block);
+            for (int c = 0; c < 32; c += Kernels.LANES) {
+                FloatVector wv = weights(w, block, c, scale);
+                int i = x0 + 32 * b + c;
+                a0 = wv.fma(FloatVector.fromArray(Kernels.FLOATS, x, i), a0);
+                a1 = wv.fma(FloatVector.fromArray(Kernels.FLOATS, x, i + cols), a1);
+                a2 = wv.fma(FloatVector.fromArray(Kernels.FLOATS, x, i + 2 * cols), a2);
+                a3 = wv.fma(FloatVector.fromArray(Kernels.FLOATS, x, i + 3 * cols), a3);
+                a4 = wv.fma(FloatVector.fromArray(Kernels.FLOATS, x, i + 4 * cols), a4);
+                a5 = wv.fma(FloatVector.fromArray(Kernels.FLOATS, x, i + 5 * cols), a5);
+                a6 = wv.fma(FloatVector.fromArray(Kernels.FLOATS, x, i + 6 * cols), a6);
+                a7 = wv.fma(FloatVector.fromArray(Kernels.FLOATS, x, i + 7 * cols), a7);
+            }
+        }
+        if (bTo == blocks) {
+            out[o] = a0.reduceLanes(VectorOperators.ADD);
+            out[o + outStride] = a1.reduceLanes(VectorOperators.ADD);
+            out[o + 2 * outStride] = a2.reduceLanes(VectorOperators.ADD);
+            out[o + 3 * outStride] = a3.reduceLanes(VectorOperators.ADD);
+            out[o + 4 * outStride] = a4.reduceLanes(VectorOperators.ADD);
+            out[o + 5 * outStride] = a5.reduceLanes(VectorOperators.ADD);
+            out[o + 6 * outStride] = a6.reduceLanes(VectorOperators.ADD);
+            out[o + 7 * outStride] = a7.reduceLanes(VectorOperators.ADD);
+            return;
+        }
+        a0.intoArray(acc, ao);
+        a1.intoArray(acc, ao + n);
+        a2.intoArray(acc, ao + 2 * n);
+        a3.intoArray(acc, ao + 3 * n);
+        a4.intoArray(acc, ao + 4 * n);
+        a5.intoArray(acc, ao + 5 * n);
+        a6.intoArray(acc, ao + 6 * n);
+        a7.intoArray(acc, ao + 7 * n);
+    }
+
+    /** Weights {@code c .. c+LANES} of a block as floats. */
+    private static FloatVector raw(MemorySegment w, long block, int c) {
+        return (FloatVector) ByteVector.fromMemorySegment(Kernels.BYTES, w, block + 2 + c, Kernels.LE)
+                .convertShape(VectorOperators.B2F, Kernels.FLOATS, 0);
+    }
+
+    /** Weights {@code c .. c+LANES} of a block as floats times the block scale. */
+    private static FloatVector weights(MemorySegment w, long block, int c, FloatVector scale) {
+        return ((FloatVector) ByteVector.fromMemorySegment(Kernels.BYTES, w, block + 2 + c, Kernels.LE)
+                .convertShape(VectorOperators.B2F, Kernels.FLOATS, 0)).mul(scale);
+    }
+
+    private static FloatVector scale(MemorySegment w, long block) {
+        return FloatVector.broadcast(Kernels.FLOATS, Float.float16ToFloat(w.get(Kernels.HALF, block)));
     }
 
     @Override
@@ -44,7 +203,7 @@ public record Q8_0Matrix(String name, MemorySegment data, int rows, int cols) im
             long block = rowByte + (long) b * BLOCK_BYTES;
             float d = Float.float16ToFloat(data.get(Kernels.HALF, block));
             for (int j = 0; j < 32; j++) {
-                dst[offset + b * 32 + j] = d * data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, block + 2 + j);
+                dst[offset + b * 32 + j] = d * data.get(ValueLayout.JAVA_BYTE, block + 2 + j);
             }
         }
     }

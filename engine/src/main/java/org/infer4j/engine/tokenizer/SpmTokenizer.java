@@ -11,7 +11,10 @@ import java.util.PriorityQueue;
  * become {@code ▁}, the text starts as one symbol per character, and the adjacent pair whose
  * concatenation is the highest-scoring vocabulary entry is merged until no pair is in the vocabulary.
  * A symbol that is not a token is re-split along the merges that built it, and whatever still is not a
- * token falls back to {@code <0xXX>} byte tokens.
+ * token falls back to {@code <0xXX>} byte tokens. A character whose bytes have no such tokens becomes one
+ * {@code <unk>}, and a run of those characters a single one, as Hugging Face's tokenizers do for
+ * SentencePiece vocabularies ({@code fuse_unk}); llama.cpp has no answer there (it aborts on the missing
+ * byte token).
  */
 final class SpmTokenizer extends VocabTokenizer {
     static final char SPACE_ESCAPE = '\u2581';
@@ -28,7 +31,7 @@ final class SpmTokenizer extends VocabTokenizer {
             if (id < 0 && b < 0x80) {
                 id = vocab.id(String.valueOf((char) b));
             }
-            byteTokens[b] = id >= 0 ? id : specials.unk();
+            byteTokens[b] = id;
         }
     }
 
@@ -77,6 +80,8 @@ final class SpmTokenizer extends VocabTokenizer {
                 (a, b) -> a.score != b.score ? Float.compare(b.score, a.score) : Integer.compare(a.left, b.left));
         /** Last pair of symbols seen forming each text, for re-splitting symbols that are not tokens. */
         private final Map<String, long[]> reverseMerges = new HashMap<>();
+        /** Whether the last token emitted stands for characters without a token, so the next such joins it. */
+        private boolean afterUnknown;
 
         Session(String text) {
             this.text = text;
@@ -141,15 +146,24 @@ final class SpmTokenizer extends VocabTokenizer {
             int id = vocab.id(piece);
             if (id >= 0) {
                 out.add(id);
+                afterUnknown = false;
                 return;
             }
             long[] parts = reverseMerges.get(piece);
-            if (parts == null) {
-                for (byte b : piece.getBytes(StandardCharsets.UTF_8)) {
-                    int byteToken = byteTokens[b & 0xFF];
-                    if (byteToken >= 0) {
-                        out.add(byteToken);
+            if (parts == null) { // one character that no merge built
+                byte[] bytes = piece.getBytes(StandardCharsets.UTF_8);
+                boolean allBytes = true;
+                for (byte b : bytes) {
+                    allBytes &= byteTokens[b & 0xFF] >= 0;
+                }
+                if (allBytes) {
+                    for (byte b : bytes) {
+                        out.add(byteTokens[b & 0xFF]);
                     }
+                    afterUnknown = false;
+                } else if (!afterUnknown && specials.unk() >= 0) {
+                    out.add(specials.unk());
+                    afterUnknown = true;
                 }
                 return;
             }

@@ -180,12 +180,9 @@ class ConverterTinyStoriesTest {
         try (GgufFile f = GgufFile.open(gguf)) {
             Tokenizer tokenizer = Tokenizers.fromGguf(f);
             for (JsonNode c : tokens.get("cases")) {
+                // includes "naïve café 日本 🦙", characters outside this 2k vocabulary, which has no byte tokens:
+                // Hugging Face gives one <unk> per run of them (llama.cpp aborts on the missing byte token)
                 String text = c.get("text").asText();
-                if (text.equals("naïve café 日本 🦙")) {
-                    // characters outside this 2k vocabulary, which has no byte tokens: Hugging Face gives one <unk> per
-                    // character, llama.cpp aborts (unordered_map::at), our SPM tokenizer differs (22 ids for 12)
-                    continue;
-                }
                 int[] expected = new int[c.get("ids").size()];
                 for (int i = 0; i < expected.length; i++) {
                     expected[i] = c.get("ids").get(i).asInt();

@@ -153,6 +153,64 @@ class SourceArchitectureTest {
         }
     }
 
+    @Test
+    void gemmaRaisesNormsByOneAndAlwaysProjectsWithTheEmbedding() throws IOException {
+        Path dir = SyntheticCheckpoints.write(tmp.resolve("gemma"), "GemmaForCausalLM", ", \"head_dim\": 8", false, false, false);
+        Path out = tmp.resolve("gemma.gguf");
+        HfCheckpointConverter.convert(dir, out, OutputType.SOURCE);
+        try (GgufFile f = GgufFile.open(out); SafetensorsCheckpoint hf = SafetensorsCheckpoint.open(dir)) {
+            assertEquals("gemma", f.getString("general.architecture"));
+            assertFalse(f.tensors().containsKey("output.weight"), "llama.cpp's gemma always uses token_embd");
+            float[] norm = hf.find("model.layers.0.input_layernorm.weight").orElseThrow().data().toArray(ValueLayout.JAVA_FLOAT_UNALIGNED);
+            float[] converted = f.tensorData(f.tensor("blk.0.attn_norm.weight")).toArray(ValueLayout.JAVA_FLOAT_UNALIGNED);
+            for (int i = 0; i < norm.length; i++) {
+                assertEquals(norm[i] + 1f, converted[i], 0f);
+            }
+            assertArrayEquals(bytes(hf.find("model.layers.0.self_attn.q_proj.weight").orElseThrow()),
+                    f.tensorData(f.tensor("blk.0.attn_q.weight")).toArray(ValueLayout.JAVA_BYTE), "matrices verbatim");
+        }
+    }
+
+    @Test
+    void gemma2RefusesAQueryScaleLlamaCppWouldNotApply() throws IOException {
+        Path dir = SyntheticCheckpoints.write(tmp.resolve("gemma2"), "Gemma2ForCausalLM",
+                ", \"head_dim\": 8, \"query_pre_attn_scalar\": 256", false, false, false);
+        UnsupportedCheckpointException e = assertThrows(UnsupportedCheckpointException.class,
+                () -> HfCheckpointConverter.convert(dir, tmp.resolve("out.gguf"), OutputType.SOURCE));
+        assertTrue(e.getMessage().contains("query_pre_attn_scalar"), e.getMessage());
+    }
+
+    @Test
+    void gemma3WritesASlidingPatternOnlyWhenItIsNotLlamaCppsDefault() throws IOException {
+        // (num_hidden_layers repeated: the later value wins; only the metadata matters here)
+        Path dir = SyntheticCheckpoints.write(tmp.resolve("g3"), "Gemma3ForCausalLM", ", \"head_dim\": 8, \"sliding_window\": 16, \"num_hidden_layers\": 3,"
+                + " \"layer_types\": [\"sliding_attention\", \"sliding_attention\", \"full_attention\"]", false, true, false);
+        Path out = tmp.resolve("g3.gguf");
+        HfCheckpointConverter.convert(dir, out, OutputType.SOURCE);
+        try (GgufFile f = GgufFile.open(out)) {
+            assertEquals(16, f.getInt("gemma3.attention.sliding_window"));
+            assertEquals(3, f.getInt("gemma3.attention.sliding_window_pattern"));
+            assertTrue(f.tensors().containsKey("output.weight"), "Gemma 3 keeps a separate head when untied");
+        }
+        Path odd = SyntheticCheckpoints.write(tmp.resolve("g3odd"), "Gemma3ForCausalLM", ", \"head_dim\": 8, \"num_hidden_layers\": 3, \"layer_types\":"
+                + " [\"full_attention\", \"sliding_attention\", \"sliding_attention\"]", false, true, false);
+        assertThrows(UnsupportedCheckpointException.class,
+                () -> HfCheckpointConverter.convert(odd, tmp.resolve("odd.gguf"), OutputType.SOURCE));
+    }
+
+    @Test
+    void tiedEmbeddingsDefaultToTheConfigClassDefault() throws IOException {
+        // Gemma3TextConfig defaults tie_word_embeddings to true, so a config.json without the key is tied
+        Path dir = SyntheticCheckpoints.write(tmp.resolve("g3tied"), "Gemma3ForCausalLM", ", \"head_dim\": 8", false, true, false);
+        String config = Files.readString(dir.resolve("config.json")).replace("\"tie_word_embeddings\": false", "\"use_cache\": true");
+        Files.writeString(dir.resolve("config.json"), config);
+        Path out = tmp.resolve("g3tied.gguf");
+        HfCheckpointConverter.convert(dir, out, OutputType.SOURCE);
+        try (GgufFile f = GgufFile.open(out)) {
+            assertFalse(f.tensors().containsKey("output.weight"));
+        }
+    }
+
     private static byte[] bytes(SafetensorsTensor t) {
         return t.data().toArray(ValueLayout.JAVA_BYTE);
     }

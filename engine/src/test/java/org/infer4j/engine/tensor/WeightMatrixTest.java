@@ -106,6 +106,38 @@ class WeightMatrixTest {
         assertThat(oc).containsExactly(sc, org.assertj.core.data.Offset.offset(1e-4f));
     }
 
+    /**
+     * The batched kernels (token tiles, row groups, column chunks) and the one-token kernels agree up to float
+     * rounding: 19 tokens are two tiles of 8 and a tail of 3; 300 rows of 1280 span several row groups and two
+     * column chunks.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
+    void batchEqualsOneTokenAtATime(GgmlType type) {
+        Random rnd = new Random(11);
+        int rows = 300, cols = 1280, tokens = 19;
+        WeightMatrix m = WeightMatrix.of("w", type, MemorySegment.ofArray(encode(type, randomFloats(rnd, rows * cols), rows, cols)), rows, cols);
+        float[] input = randomFloats(rnd, tokens * cols);
+        Activations batch = new Activations(tokens, cols);
+        System.arraycopy(input, 0, batch.values(), 0, input.length);
+        batch.set(tokens, cols);
+        MatMul mm = new MatMul(pool, cols);
+        float[] together = new float[tokens * rows];
+        mm.multiply(m, batch, together);
+        Activations one = new Activations(1, cols);
+        float[] single = new float[rows];
+        for (int t = 0; t < tokens; t++) {
+            System.arraycopy(input, t * cols, one.values(), 0, cols);
+            one.set(1, cols);
+            mm.multiply(m, one, single);
+            for (int r = 0; r < rows; r++) {
+                // Sums of 1280 products of order 1: summation order moves them by ~1e-5.
+                assertThat(together[t * rows + r]).as("token %d row %d", t, r)
+                        .isCloseTo(single[r], org.assertj.core.data.Offset.offset(1e-4f));
+            }
+        }
+    }
+
     @Test
     void unsupportedTypeNamesTensorAndType() {
         assertThatThrownBy(() -> WeightMatrix.of("blk.0.ffn_down.weight", GgmlType.IQ2_XXS, MemorySegment.ofArray(new byte[66]), 1, 256))

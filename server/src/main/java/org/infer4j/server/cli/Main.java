@@ -5,10 +5,10 @@ import org.infer4j.server.registry.ModelLoadException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code infer4j serve|tokenize|convert|quantize ...}: the command line. */
+/** {@code infer4j serve|tokenize|convert|quantize|bench ...}: the command line. */
 @Command(name = "infer4j", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "OpenAI-compatible inference server for GGUF models, in pure Java.",
-        subcommands = {ServeCommand.class, TokenizeCommand.class, ConvertCommand.class, QuantizeCommand.class})
+        subcommands = {ServeCommand.class, TokenizeCommand.class, ConvertCommand.class, QuantizeCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
     /** Exit code for a model file that cannot be used. */
     static final int BAD_MODEL = 2;
@@ -18,7 +18,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing a command: serve, tokenize, convert or quantize");
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing a command: serve, tokenize, convert, quantize or bench");
     }
 
     public static void main(String[] args) {

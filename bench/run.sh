@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Side-by-side speed of infer4j and llama.cpp's llama-bench on the same files, same machine, same threads.
+#
+#   bench/run.sh [-r REPS] [-t THREADS] [-p PROMPT] [-n GEN] [--skip-q4k]
+#
+# Models (random weights, real shapes; generated once into build-cache/bench/ by the project's own fixture
+# generator RandomLlamaModel, on the llama architecture):
+#   qwen2.5-0.5b  dim 896, 24 layers, 14/2 heads, FFN 4864, vocab 151936, tied output   Q8_0 and Q4_0
+#   llama-3.2-1b  dim 2048, 16 layers, 32/8 heads, FFN 8192, vocab 128256, tied output  Q4_K_M (llama-quantize from F16)
+# Each round runs llama-bench -r 1 and infer4j bench -r 1 back to back, alternating, so both see the same
+# machine load; the table gives the mean t/s over the rounds, their ratio, and generation's weight-read
+# rate against the machine's streaming-read bandwidth (bench/stream.c, same thread count).
+#
+# llama.cpp runs with its AMX path disabled (bench/no-amx.c): its AMX matrix multiply crashes here.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cache=$root/build-cache/bench
+reps=3 threads=2 prompt=512 gen=128 q4k=1
+while (($#)); do
+  case $1 in
+    -r) reps=$2; shift 2 ;;
+    -t) threads=$2; shift 2 ;;
+    -p) prompt=$2; shift 2 ;;
+    -n) gen=$2; shift 2 ;;
+    --skip-q4k) q4k=0; shift ;;
+    *) echo "usage: bench/run.sh [-r REPS] [-t THREADS] [-p PROMPT] [-n GEN] [--skip-q4k]" >&2; exit 2 ;;
+  esac
+done
+mkdir -p "$cache"
+bin=$("$root/../shared/tools/llama-cpp-peer" 2>/dev/null || /work/shared/tools/llama-cpp-peer)
+java=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
+[[ -x $java ]] || java=$(command -v java)
+
+echo "== building" >&2
+(cd "$root" && mvn -B -q -o -DskipTests package -pl server -am >&2 && mvn -B -q -o -DskipTests test-compile -pl engine >&2)
+cc -O2 -shared -fPIC -o "$cache/no-amx.so" "$root/bench/no-amx.c" -ldl
+cc -O3 -march=native -pthread -o "$cache/stream" "$root/bench/stream.c"
+cp="$root/engine/target/test-classes:$root/engine/target/classes:$root/gguf/target/classes"
+
+generate() { # FILE TYPE SHAPE
+  [[ -f $1 ]] && return
+  echo "== generating $1" >&2
+  "$java" --add-modules jdk.incubator.vector -Xmx8g -cp "$cp" org.infer4j.engine.model.RandomLlamaModel bench-tied "$1.tmp" "$2" "$3" 2>/dev/null
+  mv "$1.tmp" "$1"
+}
+models=()
+generate "$cache/qwen2.5-0.5b-Q8_0.gguf" Q8_0 qwen2.5-0.5b && models+=("$cache/qwen2.5-0.5b-Q8_0.gguf")
+generate "$cache/qwen2.5-0.5b-Q4_0.gguf" Q4_0 qwen2.5-0.5b && models+=("$cache/qwen2.5-0.5b-Q4_0.gguf")
+if ((q4k)); then
+  if [[ ! -f $cache/llama-3.2-1b-Q4_K_M.gguf ]]; then
+    generate "$cache/llama-3.2-1b-F16.gguf" F16 llama-3.2-1b
+    "$bin/llama-quantize" "$cache/llama-3.2-1b-F16.gguf" "$cache/llama-3.2-1b-Q4_K_M.gguf.tmp" Q4_K_M 2 >/dev/null 2>&1
+    mv "$cache/llama-3.2-1b-Q4_K_M.gguf.tmp" "$cache/llama-3.2-1b-Q4_K_M.gguf"
+    rm -f "$cache/llama-3.2-1b-F16.gguf"
+  fi
+  models+=("$cache/llama-3.2-1b-Q4_K_M.gguf")
+fi
+
+# The machine is shared: bandwidth is measured again before every round and the best figure is kept.
+bandwidth=0
+measure_bandwidth() {
+  local b; b=$("$cache/stream" "$threads")
+  bandwidth=$(python3 -c "print(max($bandwidth, $b))")
+  echo "   streaming-read bandwidth, $threads threads: $b GB/s (best so far $bandwidth)" >&2
+}
+
+# Prints "pp tg" (t/s, 'NA' if the test failed) of one llama-bench / infer4j run.
+llama_run() {
+  LD_PRELOAD=$cache/no-amx.so "$bin/llama-bench" -m "$1" -p "$prompt" -n "$gen" -t "$threads" -r 1 -o jsonl 2>/dev/null \
+    | python3 -c 'import json,sys
+r={}
+for l in sys.stdin:
+    j=json.loads(l); r["pp" if j["n_prompt"]>0 else "tg"]=j["avg_ts"]
+print(r.get("pp","NA"), r.get("tg","NA"))' || echo "NA NA"
+}
+infer4j_run() {
+  local out
+  out=$("$java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC \
+    -jar "$root/server/target/infer4j.jar" bench -m "$1" -p "$prompt" -n "$gen" -t "$threads" -r 1 2>"$cache/infer4j.err") || { echo "NA NA"; return; }
+  awk -F'|' -v p="pp$prompt" -v g="tg$gen" '
+    { gsub(/ /, "", $7); split($8, v, "±"); gsub(/ /, "", v[1]) }
+    $7 == p { pp = v[1] } $7 == g { tg = v[1] }
+    END { print (pp == "" ? "NA" : pp), (tg == "" ? "NA" : tg) }' <<<"$out"
+}
+
+declare -A sum count bytes
+for m in "${models[@]}"; do
+  name=$(basename "$m" .gguf)
+  for ((i = 1; i <= reps; i++)); do
+    echo "== $name round $i/$reps" >&2
+    measure_bandwidth
+    read -r lpp ltg < <(llama_run "$m")
+    read -r jpp jtg < <(infer4j_run "$m")
+    echo "   llama.cpp pp $lpp tg $ltg | infer4j pp $jpp tg $jtg" >&2
+    for k in lpp ltg jpp jtg; do
+      v=${!k}
+      [[ $v == NA ]] && continue
+      sum[$name.$k]=$(python3 -c "print(${sum[$name.$k]:-0} + $v)")
+      count[$name.$k]=$(( ${count[$name.$k]:-0} + 1 ))
+    done
+  done
+  s=$(sed -n 's/.*weights streamed per generated token: \([0-9]*\) bytes.*/\1/p' "$cache/infer4j.err")
+  [[ -n $s ]] || s=$(stat -c %s "$m")
+  bytes[$name]=$s
+done
+
+mean() { [[ -n ${count[$1]:-} ]] && python3 -c "print('%.2f' % (${sum[$1]} / ${count[$1]}))" || echo NA; }
+echo
+echo "infer4j vs llama.cpp (llama-bench), $threads threads, $reps alternating rounds, best streaming-read bandwidth $bandwidth GB/s"
+echo
+printf '| %-22s | %-6s | %14s | %12s | %6s | %-28s |\n' model test "llama.cpp t/s" "infer4j t/s" ratio "tg weight reads: llama.cpp / infer4j"
+printf '| %-22s | %-6s | %14s | %12s | %6s | %-28s |\n' "----------------------" "------" "-------------:" "-----------:" "-----:" "----------------------------"
+for m in "${models[@]}"; do
+  name=$(basename "$m" .gguf)
+  for t in pp tg; do
+    l=$(mean "$name.l$t"); j=$(mean "$name.j$t")
+    ratio=NA; [[ $l != NA && $j != NA ]] && ratio=$(python3 -c "print('%.2f' % ($j / $l))")
+    bw=""
+    if [[ $t == tg ]]; then
+      bw=$(python3 -c "
+b=${bytes[$name]}; B=$bandwidth
+f=lambda x: 'NA' if x=='NA' else '%.1f GB/s (%.0f%%)' % (float(x)*b/1e9, 100*float(x)*b/1e9/B)
+print(f('$l') + ' / ' + f('$j'))")
+    fi
+    n=$([[ $t == pp ]] && echo "$prompt" || echo "$gen")
+    printf '| %-22s | %-6s | %14s | %12s | %6s | %-28s |\n' "$name" "$t$n" "$l" "$j" "$ratio" "$bw"
+  done
+done

@@ -1,0 +1,190 @@
+package org.infer4j.server.cli;
+
+import java.io.PrintWriter;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import org.infer4j.engine.model.KvCache;
+import org.infer4j.engine.model.LanguageModel;
+import org.infer4j.engine.model.ModelLoader;
+import org.infer4j.gguf.GgufFile;
+import org.infer4j.gguf.TensorInfo;
+import org.infer4j.server.registry.RegistryLoader;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code infer4j bench --model M -p 512 -n 128 -t 2 -r 5}: prompt-processing and generation speed in the
+ * shape of llama.cpp's {@code llama-bench} markdown table, so the two can be read side by side. As there,
+ * {@code ppN} feeds N random tokens in one call to an empty cache and {@code tgN} generates N tokens one at a
+ * time from an empty cache; each test runs once untimed to warm up, then {@code -r} timed repetitions, and
+ * reports the mean tokens/s ± the sample standard deviation. Load time, the weight bytes one generated token
+ * reads and the garbage collections during each test go to standard error.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Measure prompt processing and generation speed (llama-bench style table).")
+final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH", description = "GGUF model file.")
+    Path model;
+
+    @Option(names = {"-p", "--n-prompt"}, defaultValue = "512", paramLabel = "N",
+            description = "Prompt tokens of the pp test, 0 to skip it (default: ${DEFAULT-VALUE}).")
+    int prompt;
+
+    @Option(names = {"-n", "--n-gen"}, defaultValue = "128", paramLabel = "N",
+            description = "Generated tokens of the tg test, 0 to skip it (default: ${DEFAULT-VALUE}).")
+    int generate;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Worker threads (default: available processors).")
+    Integer threads;
+
+    @Option(names = {"-r", "--repetitions"}, defaultValue = "5", paramLabel = "N",
+            description = "Timed repetitions of each test (default: ${DEFAULT-VALUE}).")
+    int repetitions;
+
+    @Option(names = {"-b", "--batch-size"}, defaultValue = "512", paramLabel = "N",
+            description = "Most prompt tokens per forward step (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        if (prompt < 0 || generate < 0 || repetitions < 1 || batchSize < 1) {
+            throw new CliException("-p and -n must be at least 0, -r and -b at least 1", 1);
+        }
+        int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        long loadStart = System.nanoTime();
+        GgufFile gguf = RegistryLoader.open(model);
+        long weightBytes = 0;
+        long streamedBytes = streamedBytesPerToken(gguf);
+        for (TensorInfo t : gguf.tensors().values()) {
+            weightBytes += gguf.tensorData(t).byteSize();
+        }
+        try (LanguageModel lm = ModelLoader.load(gguf, workers, batchSize)) {
+            err.printf(Locale.ROOT, "load: %.3f s, weights streamed per generated token: %d bytes%n",
+                    (System.nanoTime() - loadStart) / 1e9, streamedBytes);
+            String label = lm.spec().architecture() + " " + paramsLabel(lm.spec().parameterCount()) + " " + lm.spec().quantization();
+            out.println("| model                          |       size |     params | backend    | threads |            test |                  t/s |");
+            out.println("| ------------------------------ | ---------: | ---------: | ---------- | ------: | --------------: | -------------------: |");
+            out.flush();
+            List<Test> tests = new ArrayList<>();
+            if (prompt > 0) {
+                tests.add(new Test("pp" + prompt, prompt, true));
+            }
+            if (generate > 0) {
+                tests.add(new Test("tg" + generate, generate, false));
+            }
+            for (Test test : tests) {
+                test.run(lm, err); // warm-up
+                long gcBefore = gcCount();
+                double[] rates = new double[repetitions];
+                for (int i = 0; i < repetitions; i++) {
+                    rates[i] = test.tokens / test.run(lm, err);
+                    err.printf(Locale.ROOT, "%s run %d: %.2f t/s%n", test.name, i + 1, rates[i]);
+                }
+                err.printf("%s: %d garbage collections during %d timed runs%n", test.name, gcCount() - gcBefore, repetitions);
+                err.flush();
+                out.printf(Locale.ROOT, "| %-30s | %10s | %8.2f %s | %-10s | %7d | %15s | %20s |%n", label,
+                        size(weightBytes), scaledParams(lm.spec().parameterCount()), paramsUnit(lm.spec().parameterCount()),
+                        "Java", workers, test.name, meanSd(rates));
+                out.flush();
+            }
+            out.println();
+            out.println("build: infer4j " + new VersionProvider().getVersion()[0]);
+            out.flush();
+        }
+        return 0;
+    }
+
+    /** One llama-bench test: {@code tokens} random tokens into a fresh cache, as one prompt or one by one. */
+    private record Test(String name, int tokens, boolean prompt) {
+        /** Seconds taken. */
+        double run(LanguageModel lm, PrintWriter err) {
+            int vocab = lm.spec().vocabSize();
+            SplittableRandom rnd = new SplittableRandom(tokens);
+            int[] ids = new int[tokens];
+            for (int i = 0; i < tokens; i++) {
+                ids[i] = rnd.nextInt(vocab);
+            }
+            float[] logits = new float[vocab];
+            KvCache cache = lm.newCache(tokens);
+            long t0 = System.nanoTime();
+            if (prompt) {
+                lm.forward(cache, ids, logits);
+            } else {
+                int[] one = new int[1];
+                for (int i = 0; i < tokens; i++) {
+                    one[0] = ids[i];
+                    lm.forward(cache, one, logits);
+                }
+            }
+            return (System.nanoTime() - t0) / 1e9;
+        }
+    }
+
+    /** Bytes of every tensor but the token embedding (read one row per token) unless it doubles as the output. */
+    private static long streamedBytesPerToken(GgufFile gguf) {
+        boolean tied = gguf.findTensor("output.weight").isEmpty();
+        long bytes = 0;
+        for (TensorInfo t : gguf.tensors().values()) {
+            if (tied || !t.name().equals("token_embd.weight")) {
+                bytes += gguf.tensorData(t).byteSize();
+            }
+        }
+        return bytes;
+    }
+
+    private static long gcCount() {
+        long n = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            n += Math.max(0, gc.getCollectionCount());
+        }
+        return n;
+    }
+
+    static String meanSd(double[] values) {
+        double mean = 0;
+        for (double v : values) {
+            mean += v;
+        }
+        mean /= values.length;
+        double var = 0;
+        for (double v : values) {
+            var += (v - mean) * (v - mean);
+        }
+        double sd = values.length > 1 ? Math.sqrt(var / (values.length - 1)) : 0;
+        return String.format(Locale.ROOT, "%.2f ± %.2f", mean, sd);
+    }
+
+    /** As llama-bench: MiB below one GiB. */
+    private static String size(long bytes) {
+        return bytes < (1L << 30)
+                ? String.format(Locale.ROOT, "%.2f MiB", bytes / (double) (1L << 20))
+                : String.format(Locale.ROOT, "%.2f GiB", bytes / (double) (1L << 30));
+    }
+
+    private static String paramsLabel(long params) {
+        return params >= 1_000_000_000L
+                ? String.format(Locale.ROOT, "%.1fB", params / 1e9)
+                : String.format(Locale.ROOT, "%dM", Math.round(params / 1e6));
+    }
+
+    private static double scaledParams(long params) {
+        return params >= 1_000_000_000L ? params / 1e9 : params / 1e6;
+    }
+
+    private static String paramsUnit(long params) {
+        return params >= 1_000_000_000L ? "B" : "M";
+    }
+}

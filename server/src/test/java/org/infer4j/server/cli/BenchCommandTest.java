@@ -1,0 +1,38 @@
+package org.infer4j.server.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.infer4j.gguf.SharedFixtures;
+import org.junit.jupiter.api.Test;
+
+/** {@code infer4j bench}: llama-bench's markdown table, and what it reports on standard error. */
+class BenchCommandTest {
+    static final Path STORIES = SharedFixtures.model("stories260K.gguf");
+
+    @Test
+    void printsOneLlamaBenchRowPerTest() {
+        TokenizeCommandTest.Run run = TokenizeCommandTest.run("bench", "-m", STORIES.toString(), "-p", "16", "-n", "8",
+                "-t", "2", "-r", "2");
+        assertThat(run.code()).as(run.err()).isZero();
+        List<String> lines = run.out().lines().toList();
+        assertThat(lines.get(0)).startsWith("| model").contains("size", "params", "backend", "threads", "test", "t/s");
+        assertThat(lines.get(1)).startsWith("| ---");
+        assertThat(lines.get(2)).matches("\\| llama .* \\| +[0-9.]+ MiB \\| +[0-9.]+ M \\| Java +\\| +2 \\| +pp16 \\| +[0-9.]+ ± [0-9.]+ \\|");
+        assertThat(lines.get(3)).matches(".*\\| +tg8 \\| +[0-9.]+ ± [0-9.]+ \\|");
+        assertThat(lines).anyMatch(l -> l.startsWith("build: infer4j"));
+        assertThat(run.err()).contains("load: ", "weights streamed per generated token: ")
+                .containsPattern("tg8: [0-9]+ garbage collections during 2 timed runs");
+    }
+
+    @Test
+    void zeroSkipsATestAndBadCountsAreRejected() {
+        TokenizeCommandTest.Run run = TokenizeCommandTest.run("bench", "-m", STORIES.toString(), "-p", "0", "-n", "4", "-r", "1");
+        assertThat(run.code()).isZero();
+        assertThat(run.out()).contains("tg4").doesNotContain("pp");
+        TokenizeCommandTest.Run bad = TokenizeCommandTest.run("bench", "-m", STORIES.toString(), "-r", "0");
+        assertThat(bad.code()).isNotZero();
+        assertThat(bad.err()).contains("-r");
+    }
+}
