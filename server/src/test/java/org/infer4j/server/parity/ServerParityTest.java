@@ -59,12 +59,14 @@ class ServerParityTest {
      * few 1e-2 nats. Measured right after the prompts: Q8_0 max 0.083, mean 0.025; Q4_0 max 0.14, mean 0.026;
      * over every step of the shared greedy paths (~190 steps): Q8_0 max 0.23, mean 0.034; Q4_0 max 0.30, mean
      * 0.036; one greedy continuation of six drifts after a near-tie in each. The bounds leave some room over those.
+     * Since the one-token Q8_0 kernel scales each block's sum (commit 1017dc0, a different summation order) a second
+     * Q8_0 continuation parts at a near-tie (4 of 6 exact, no top-1 disagreement off a near-tie), hence all - 2.
      */
     static Stream<Case> cases() {
         int all = PROMPTS.size();
         return Stream.of(
                 new Case("stories260K", "F32", shared("stories260K.gguf"), 1e-3, 1e-3, 1e-4, all),
-                new Case("stories260K", "Q8_0", quantized("stories260K.gguf", "Q8_0"), 0.15, 0.35, 0.05, all - 1),
+                new Case("stories260K", "Q8_0", quantized("stories260K.gguf", "Q8_0"), 0.15, 0.35, 0.05, all - 2),
                 new Case("stories260K", "Q4_0", quantized("stories260K.gguf", "Q4_0"), 0.25, 0.4, 0.05, all - 1));
     }
 
