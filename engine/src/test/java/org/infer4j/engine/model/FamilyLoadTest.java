@@ -29,7 +29,7 @@ class FamilyLoadTest {
 
     @BeforeAll
     static void vocabulary() {
-        vocab = RandomModels.printable(FamilyParityTest.vocabulary("phi-3"));
+        vocab = RandomModels.printable(RandomModels.vocabulary("phi-3"));
     }
 
     @ParameterizedTest

