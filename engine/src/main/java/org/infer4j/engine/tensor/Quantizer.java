@@ -22,10 +22,7 @@ public final class Quantizer {
     static void quantizeQ8Activations(float[] x, int xOff, int n, byte[] q, int qOff, float[] scales, int sOff) {
         for (int b = 0; b < n / QK; b++) {
             int base = xOff + b * QK;
-            float amax = 0;
-            for (int j = 0; j < QK; j++) {
-                amax = Math.max(amax, Math.abs(x[base + j]));
-            }
+            float amax = absMax(x, base, QK);
             float d = amax / 127f;
             float id = amax != 0 ? 127f / amax : 0f;
             scales[sOff + b] = Half.roundToF16(d);
@@ -42,10 +39,9 @@ public final class Quantizer {
     static void q8BlockSums(float[] x, int xOff, int n, byte[] q, int qOff, float[] sums, int sOff) {
         for (int b = 0; b < n / QK; b++) {
             int base = xOff + b * QK;
-            float amax = 0;
+            float amax = absMax(x, base, QK);
             int sum = 0;
             for (int j = 0; j < QK; j++) {
-                amax = Math.max(amax, Math.abs(x[base + j]));
                 sum += q[qOff + b * QK + j];
             }
             sums[sOff + b] = Half.roundToF16(amax / 127f * sum);
@@ -60,17 +56,9 @@ public final class Quantizer {
                                        int[] sums, int sumOff) {
         for (int b = 0; b < n / 256; b++) {
             int base = xOff + b * 256;
-            float amax = 0;
-            float max = 0;
-            for (int j = 0; j < 256; j++) {
-                float ax = Math.abs(x[base + j]);
-                if (ax > amax) {
-                    amax = ax;
-                    max = x[base + j];
-                }
-            }
+            float max = largestMagnitude(x, base, 256);
             int qb = qOff + b * 256;
-            if (amax == 0) {
+            if (max == 0) {
                 scales[sOff + b] = 0;
                 java.util.Arrays.fill(q, qb, qb + 256, (byte) 0);
                 java.util.Arrays.fill(sums, sumOff + 16 * b, sumOff + 16 * b + 16, 0);
@@ -98,10 +86,7 @@ public final class Quantizer {
         MemorySegment seg = MemorySegment.ofArray(out);
         for (int b = 0; b < n / QK; b++) {
             int base = off + b * QK;
-            float amax = 0;
-            for (int j = 0; j < QK; j++) {
-                amax = Math.max(amax, Math.abs(x[base + j]));
-            }
+            float amax = absMax(x, base, QK);
             float d = amax / 127f;
             float id = d != 0 ? 1f / d : 0f;
             seg.set(F16, b * 34L, Float.floatToFloat16(d));
@@ -119,15 +104,7 @@ public final class Quantizer {
         MemorySegment seg = MemorySegment.ofArray(out);
         for (int b = 0; b < n / QK; b++) {
             int base = off + b * QK;
-            float amax = 0;
-            float max = 0;
-            for (int j = 0; j < QK; j++) {
-                float v = x[base + j];
-                if (amax < Math.abs(v)) {
-                    amax = Math.abs(v);
-                    max = v;
-                }
-            }
+            float max = largestMagnitude(x, base, QK);
             float d = max / -8f;
             float id = d != 0 ? 1f / d : 0f;
             seg.set(F16, b * 18L, Float.floatToFloat16(d));
@@ -150,12 +127,8 @@ public final class Quantizer {
         MemorySegment seg = MemorySegment.ofArray(out);
         for (int b = 0; b < n / QK; b++) {
             int base = off + b * QK;
-            float min = Float.MAX_VALUE;
-            float max = -Float.MAX_VALUE;
-            for (int j = 0; j < QK; j++) {
-                min = Math.min(min, x[base + j]);
-                max = Math.max(max, x[base + j]);
-            }
+            float min = min(x, base, QK);
+            float max = max(x, base, QK);
             float d = (max - min) / 15;
             float id = d != 0 ? 1f / d : 0f;
             seg.set(F16, b * 20L, Float.floatToFloat16(d));
@@ -179,15 +152,7 @@ public final class Quantizer {
         MemorySegment seg = MemorySegment.ofArray(out);
         for (int b = 0; b < n / QK; b++) {
             int base = off + b * QK;
-            float amax = 0;
-            float max = 0;
-            for (int j = 0; j < QK; j++) {
-                float v = x[base + j];
-                if (amax < Math.abs(v)) {
-                    amax = Math.abs(v);
-                    max = v;
-                }
-            }
+            float max = largestMagnitude(x, base, QK);
             float d = max / -16f;
             float id = d != 0 ? 1f / d : 0f;
             seg.set(F16, b * 22L, Float.floatToFloat16(d));
@@ -211,12 +176,8 @@ public final class Quantizer {
         MemorySegment seg = MemorySegment.ofArray(out);
         for (int b = 0; b < n / QK; b++) {
             int base = off + b * QK;
-            float min = Float.MAX_VALUE;
-            float max = -Float.MAX_VALUE;
-            for (int j = 0; j < QK; j++) {
-                min = Math.min(min, x[base + j]);
-                max = Math.max(max, x[base + j]);
-            }
+            float min = min(x, base, QK);
+            float max = max(x, base, QK);
             float d = (max - min) / 31;
             float id = d != 0 ? 1f / d : 0f;
             seg.set(F16, b * 24L, Float.floatToFloat16(d));
@@ -271,6 +232,45 @@ public final class Quantizer {
             seg.set(F16, 2L * i, Half.toBf16(x[off + i]));
         }
         return out;
+    }
+
+    /** Largest |x[from + j]| for j < n. */
+    private static float absMax(float[] x, int from, int n) {
+        float amax = 0;
+        for (int j = 0; j < n; j++) {
+            amax = Math.max(amax, Math.abs(x[from + j]));
+        }
+        return amax;
+    }
+
+    /** The x[from + j] of largest magnitude, sign kept (the first of equals, as ggml picks it); 0 for all zeros. */
+    private static float largestMagnitude(float[] x, int from, int n) {
+        float amax = 0;
+        float max = 0;
+        for (int j = 0; j < n; j++) {
+            float ax = Math.abs(x[from + j]);
+            if (ax > amax) {
+                amax = ax;
+                max = x[from + j];
+            }
+        }
+        return max;
+    }
+
+    private static float min(float[] x, int from, int n) {
+        float min = Float.MAX_VALUE;
+        for (int j = 0; j < n; j++) {
+            min = Math.min(min, x[from + j]);
+        }
+        return min;
+    }
+
+    private static float max(float[] x, int from, int n) {
+        float max = -Float.MAX_VALUE;
+        for (int j = 0; j < n; j++) {
+            max = Math.max(max, x[from + j]);
+        }
+        return max;
     }
 
     private static float roundHalfAway(float v) {
