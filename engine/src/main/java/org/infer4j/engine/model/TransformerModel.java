@@ -4,7 +4,6 @@ import java.util.Objects;
 import org.infer4j.engine.tensor.Activations;
 import org.infer4j.engine.tensor.Kernels;
 import org.infer4j.engine.tensor.MatMul;
-import org.infer4j.engine.tensor.RangeTask;
 import org.infer4j.engine.tensor.WorkerPool;
 import org.infer4j.gguf.GgufFile;
 
@@ -129,7 +128,7 @@ final class TransformerModel implements LanguageModel {
             rope(b.k, t * config.keyWidth(), config.kvHeads(), b.ropeCos[table], b.ropeSin[table], t);
         }
         storeKeysAndValues(b, layer);
-        b.attention.run(layer);
+        b.attention.run(layer, b.rows, b.q, b.positions, b.caches, b.attended.values());
         // attended: (rows, heads * valueDim) → projected back to (rows, dim) and added to the residual stream
         b.attended.set(b.rows, config.attentionWidth());
         b.matmul.multiply(w.wo(), b.attended, b.projected);
@@ -309,7 +308,7 @@ final class TransformerModel implements LanguageModel {
             this.ropeCos = new float[2][maxRows * c.ropeDim() / 2];
             this.ropeSin = new float[2][maxRows * c.ropeDim() / 2];
             this.matmul = new MatMul(pool, Math.max(c.dim(), Math.max(c.ffnDim(), c.attentionWidth())));
-            this.attention = new Attention(this, pool);
+            this.attention = new Attention(c, pool);
         }
 
         void add(TransformerKvCache cache, int position, int token) {
@@ -342,73 +341,6 @@ final class TransformerModel implements LanguageModel {
                 cos[row * half + i] = (float) Math.cos(angle) * rope.attnFactor();
                 sin[row * half + i] = (float) Math.sin(angle) * rope.attnFactor();
                 theta *= thetaScale;
-            }
-        }
-    }
-
-    /**
-     * Causal grouped-query attention of every (row, head) pair over its sequence's cache, in parallel:
-     * scores = q·k · queryScale over positions 0..pos (only the last slidingWindow of them in a sliding layer),
-     * soft-capped if the family caps them, softmax, weighted sum of values.
-     */
-    private static final class Attention implements RangeTask {
-        private final Batch b;
-        private final WorkerPool pool;
-        private final float[][] scores; // per worker, (contextLength)
-        private int layer;
-
-        Attention(Batch b, WorkerPool pool) {
-            this.b = b;
-            this.pool = pool;
-            this.scores = new float[pool.threads()][b.config.contextLength()];
-        }
-
-        void run(int layer) {
-            this.layer = layer;
-            pool.parallelFor(b.rows * b.config.heads(), this);
-        }
-
-        @Override
-        public void run(int from, int to, int worker) {
-            TransformerConfig c = b.config;
-            int keyDim = c.keyDim();
-            int valueDim = c.valueDim();
-            int group = c.heads() / c.kvHeads();
-            float scale = c.queryScale();
-            float cap = c.attentionSoftCap();
-            boolean sliding = c.isSliding(layer);
-            float[] att = scores[worker];
-            float[] out = b.attended.values();
-            for (int index = from; index < to; index++) {
-                int t = index / c.heads();
-                int h = index % c.heads();
-                int kvHead = h / group;
-                int pos = b.positions[t];
-                float[] keys = b.caches[t].keys[layer];
-                float[] values = b.caches[t].values[layer];
-                int qOff = t * c.queryWidth() + h * keyDim;
-                int first = sliding ? Math.max(0, pos - c.slidingWindow() + 1) : 0;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = first; j <= pos; j++) {
-                    float s = Kernels.dot(b.q, qOff, keys, j * c.keyWidth() + kvHead * keyDim, keyDim) * scale;
-                    if (cap > 0) {
-                        s = softCap(s, cap);
-                    }
-                    att[j] = s;
-                    max = Math.max(max, s);
-                }
-                double sum = 0;
-                for (int j = first; j <= pos; j++) {
-                    float e = (float) Math.exp(att[j] - max);
-                    att[j] = e;
-                    sum += e;
-                }
-                float inv = (float) (1.0 / sum);
-                int oOff = t * c.attentionWidth() + h * valueDim;
-                java.util.Arrays.fill(out, oOff, oOff + valueDim, 0f);
-                for (int j = first; j <= pos; j++) {
-                    Kernels.axpy(att[j] * inv, values, j * c.valueWidth() + kvHead * valueDim, out, oOff, valueDim);
-                }
             }
         }
     }
