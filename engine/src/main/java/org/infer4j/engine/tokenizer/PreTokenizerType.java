@@ -68,7 +68,7 @@ enum PreTokenizerType {
             + "|[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}\\p{M}])([^a-z]))+((?=[\\p{L}\\p{M}])([^A-Z]))*(?:" + Regexes.CONTRACTIONS + ")?"
             + "|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
     TINY_AYA(
-            "\\d{1,3}(?=(?:\\d{3})*\\b)",
+            Regexes.TINY_AYA_DIGITS,
             "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?:" + Regexes.CONTRACTIONS + ")?"
                     + "|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?:" + Regexes.CONTRACTIONS + ")?"
                     + "|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
@@ -79,7 +79,7 @@ enum PreTokenizerType {
     SEED_CODER(Regexes.CONTRACTIONS + "|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1}| ?[^\\s\\p{L}\\p{N}\\r\\n]+|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
     UFAKZEKA("[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
     LAGUNA(
-            "[^\\n]+|[\\n]+",
+            Regexes.NEWLINE_RUNS,
             Regexes.QWEN2),
     EXAONE_MOE(Regexes.CONTRACTIONS + "|[^\\r\\n\\p{L}\\p{N}]?(?:\\p{L}\\p{M}*(?: \\p{L}\\p{M}*)*)+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]?|\\s*[\\r\\n]|\\s+(?!\\S)|\\s+"),
     MINICPM5(
@@ -89,7 +89,22 @@ enum PreTokenizerType {
             "[가-힣ㄱ-ㆎ]+|[！…“”‘’—：；，、-〿︰-﹏]+|[ㄅ-ㄯ]+|[一-龥぀-ゟ゠-ヿ]+",
             "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?:" + Regexes.CONTRACTIONS + ")?"
                     + "|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?:" + Regexes.CONTRACTIONS + ")?"
-                    + "|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+");
+                    + "|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
+    /** A scanner of its own ({@link KimiK2WordSplit}); the regex only names it, as in llama.cpp. */
+    KIMI_K2(Regexes.KIMI_K2),
+    AFMOE(
+            Regexes.AFMOE_DIGITS,
+            // CJK, kana, half-width forms, Kangxi radicals, Thai, Lao, Khmer, Myanmar, Javanese, Hangul. The
+            // third range starts at U+8C48 (not U+F900) in llama.cpp's source, so it does here too.
+            "[\u4E00-\u9FFF\u3400-\u4DBF\u8C48-\uFAFF\u3040-\u309F\u30A0-\u30FF\uFF65-\uFF9F\u2F00-\u2FDF"
+                    + "\u0E40-\u0E7F\u0E80-\u0EFF\u1780-\u17FF\u1000-\u109F\uAA60-\uAA7F\uA9E0-\uA9FF"
+                    + "\uAC00-\uD7AF\u1100-\u11FF]+",
+            "[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\\r\\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+"
+                    + "| ?[\\p{P}\\p{S}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
+    /** SentencePiece-style BPE (spaces escaped as U+2581, raw UTF-8): only newline runs are cut out. */
+    GEMMA4(Regexes.NEWLINE_RUNS),
+    SARVAM_MOE(Regexes.NEWLINE_RUNS),
+    WHITESPACE("\\S+");
 
     private final List<String> regexes;
 
@@ -112,13 +127,20 @@ enum PreTokenizerType {
             case Regexes.LLAMA3 -> Llama3WordSplit.llama3();
             case Regexes.QWEN2 -> Llama3WordSplit.qwen2();
             case Regexes.QWEN35 -> Llama3WordSplit.qwen35();
-            case "[^\\n]+|[\\n]+" -> new NewlineSplit();
+            case Regexes.NEWLINE_RUNS -> new NewlineSplit();
+            case Regexes.KIMI_K2 -> new KimiK2WordSplit();
+            case Regexes.AFMOE_DIGITS, Regexes.TINY_AYA_DIGITS -> new DigitGroupSplit();
             default -> RegexSplit.of(regex);
         };
     }
 
     /** Regexes several pre-tokenizers share; the scanner-backed ones are recognised by their exact text. */
     static final class Regexes {
+        static final String NEWLINE_RUNS = "[^\\n]+|[\\n]+";
+        static final String KIMI_K2 = "\\p{Han}+";
+        static final String AFMOE_DIGITS = "\\p{AFMoE_digits}";
+        /** llama.cpp runs its AFMoE digit scanner for this regex, not the regex itself. */
+        static final String TINY_AYA_DIGITS = "\\d{1,3}(?=(?:\\d{3})*\\b)";
         static final String CONTRACTIONS = "'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD]";
         static final String GPT2 = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)";
         static final String LLAMA3 = "(?:" + CONTRACTIONS + ")|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}"
