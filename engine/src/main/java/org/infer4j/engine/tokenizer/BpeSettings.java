@@ -1,34 +1,54 @@
 package org.infer4j.engine.tokenizer;
 
 /**
- * What a {@code tokenizer.ggml.pre} name means for a byte-level BPE vocabulary, as llama.cpp's loader
- * decides it: which pre-tokenizer, whether whole words that are tokens skip the merges, whether decoding
- * cleans tokenization spaces, whether BOS is added by default and whether the vocabulary has a BOS at all.
+ * What a {@code tokenizer.ggml.pre} name means for a BPE vocabulary, as llama.cpp's loader decides it:
+ * which pre-tokenizer, whether whole words that are tokens skip the merges, whether decoding cleans
+ * tokenization spaces, whether BOS is added by default (or always) and whether the vocabulary has a BOS at
+ * all. SentencePiece-style BPE vocabularies (Gemma 4, Sarvam) work on raw UTF-8 instead of GPT-2's byte
+ * characters ({@code rawUtf8}) and see spaces as U+2581 ({@code escapeSpaces}); the whitespace
+ * pre-tokenizer does not lowercase in the whitespace tokenizer model ({@code keepCase}).
  */
 record BpeSettings(PreTokenizerType type, boolean ignoreMerges, boolean cleanSpaces, boolean addBos, boolean noBos,
-                   boolean known) {
+                   boolean alwaysBos, boolean rawUtf8, boolean escapeSpaces, boolean keepCase, boolean known) {
 
     private static BpeSettings of(PreTokenizerType type) {
-        return new BpeSettings(type, false, true, false, false, true);
+        return new BpeSettings(type, false, true, false, false, false, false, false, false, true);
     }
 
     private BpeSettings ignoringMerges() {
-        return new BpeSettings(type, true, cleanSpaces, addBos, noBos, known);
+        return new BpeSettings(type, true, cleanSpaces, addBos, noBos, alwaysBos, rawUtf8, escapeSpaces, keepCase, known);
     }
 
     private BpeSettings keepingSpaces() {
-        return new BpeSettings(type, ignoreMerges, false, addBos, noBos, known);
+        return new BpeSettings(type, ignoreMerges, false, addBos, noBos, alwaysBos, rawUtf8, escapeSpaces, keepCase, known);
     }
 
     private BpeSettings addingBos() {
-        return new BpeSettings(type, ignoreMerges, cleanSpaces, true, noBos, known);
+        return new BpeSettings(type, ignoreMerges, cleanSpaces, true, noBos, alwaysBos, rawUtf8, escapeSpaces, keepCase, known);
     }
 
     private BpeSettings withoutBos() {
-        return new BpeSettings(type, ignoreMerges, cleanSpaces, addBos, true, known);
+        return new BpeSettings(type, ignoreMerges, cleanSpaces, addBos, true, alwaysBos, rawUtf8, escapeSpaces, keepCase, known);
     }
 
-    /** The settings for {@code pre}; an unknown (or not implemented) name gives the default pre-tokenizer, marked unknown. */
+    /** Gemma 4: BOS is added even when the file says not to (llama.cpp overrides the key). */
+    private BpeSettings alwaysAddingBos() {
+        return new BpeSettings(type, ignoreMerges, cleanSpaces, true, noBos, true, rawUtf8, escapeSpaces, keepCase, known);
+    }
+
+    private BpeSettings onRawUtf8() {
+        return new BpeSettings(type, ignoreMerges, cleanSpaces, addBos, noBos, alwaysBos, true, escapeSpaces, keepCase, known);
+    }
+
+    private BpeSettings escapingSpaces() {
+        return new BpeSettings(type, ignoreMerges, cleanSpaces, addBos, noBos, alwaysBos, rawUtf8, true, keepCase, known);
+    }
+
+    private BpeSettings keepingCase() {
+        return new BpeSettings(type, ignoreMerges, cleanSpaces, addBos, noBos, alwaysBos, rawUtf8, escapeSpaces, true, known);
+    }
+
+    /** The settings for {@code pre}; an unknown name gives the default pre-tokenizer, marked unknown. */
     static BpeSettings forPre(String pre) {
         return switch (pre) {
             case "default" -> of(PreTokenizerType.DEFAULT);
@@ -48,6 +68,10 @@ record BpeSettings(PreTokenizerType type, boolean ignoreMerges, boolean cleanSpa
                     of(PreTokenizerType.GPT2);
             case "trillion", "granite-docling" -> of(PreTokenizerType.GPT2).keepingSpaces();
             case "jais-2" -> of(PreTokenizerType.JAIS2);
+            case "gemma4", "granite-embed-multi-311m" ->
+                    of(PreTokenizerType.GEMMA4).onRawUtf8().escapingSpaces().alwaysAddingBos();
+            case "sarvam-moe" -> of(PreTokenizerType.SARVAM_MOE).onRawUtf8().escapingSpaces().keepingSpaces();
+            case "whitespace" -> of(PreTokenizerType.WHITESPACE).onRawUtf8().keepingCase();
             case "qwen2", "deepseek-r1-qwen", "kormo", "f2llmv2", "hunyuan", "solar-open" ->
                     of(PreTokenizerType.QWEN2).keepingSpaces();
             case "stablelm2", "megrez" -> of(PreTokenizerType.QWEN2);
@@ -67,9 +91,12 @@ record BpeSettings(PreTokenizerType type, boolean ignoreMerges, boolean cleanSpa
             case "seed-coder" -> of(PreTokenizerType.SEED_CODER).keepingSpaces();
             case "ufakzeka" -> of(PreTokenizerType.UFAKZEKA).keepingSpaces();
             case "grok-2" -> of(PreTokenizerType.QWEN2).keepingSpaces();
+            case "kimi-k2" -> of(PreTokenizerType.KIMI_K2).keepingSpaces();
+            case "afmoe" -> of(PreTokenizerType.AFMOE).keepingSpaces();
             case "laguna" -> of(PreTokenizerType.LAGUNA).keepingSpaces();
             case "exaone-moe" -> of(PreTokenizerType.EXAONE_MOE);
-            default -> new BpeSettings(PreTokenizerType.DEFAULT, false, true, false, false, false);
+            default -> new BpeSettings(PreTokenizerType.DEFAULT, false, true, false, false, false, false, false, false,
+                    false);
         };
     }
 }

@@ -10,7 +10,7 @@ import static org.infer4j.engine.tokenizer.CodepointClass.isSpace;
  * some regex engine).
  */
 record Gpt2WordSplit() implements SplitRule {
-    private static final int OUT_OF_RANGE = -1;
+    static final int OUT_OF_RANGE = -1;
 
     @Override
     public void split(CodepointText text, int from, int to, IntList out) {

@@ -45,12 +45,13 @@ public final class Tokenizers {
     public static Tokenizer fromGguf(GgufFile gguf) {
         String file = gguf.path().toString();
         String model = gguf.getString(PREFIX + "model");
-        boolean spm = switch (model) {
-            case "llama" -> true;
-            case "gpt2" -> false;
-            default -> throw new UnsupportedTokenizerException(file, model);
-        };
-        String pre = gguf.findString(PREFIX + "pre").orElse("");
+        boolean spm = model.equals("llama");
+        BpeModel bpeModel = BpeModel.named(model);
+        if (!spm && bpeModel == null) {
+            throw new UnsupportedTokenizerException(file, model);
+        }
+        // the "gemma4" model always uses the Gemma 4 pre-tokenizer, whatever the file says
+        String pre = bpeModel == BpeModel.GEMMA4 ? "gemma4" : gguf.findString(PREFIX + "pre").orElse("");
 
         String[] texts = gguf.getArray(PREFIX + "tokens").strings().clone();
         int n = texts.length;
@@ -64,6 +65,9 @@ public final class Tokenizers {
             throw new org.infer4j.gguf.GgufFormatException(file + ": fewer scores or token types than tokens");
         }
         Vocabulary vocab = new Vocabulary(texts, scores, attrs);
+        if (bpeModel == BpeModel.HYBRID_DNA) {
+            unmarkDnaKmers(vocab);
+        }
 
         BpeSettings bpe = null;
         if (!spm) {
@@ -74,9 +78,10 @@ public final class Tokenizers {
             }
         }
 
-        // Defaults first (SPM: 1, 2, unk 0; BPE: 11, 11, no unk), then whatever the file says.
-        int bos = spm ? 1 : (bpe.noBos() ? -1 : 11);
-        int eos = spm ? 2 : 11;
+        // Defaults first (SPM: 1, 2, unk 0; BPE: 11, 11, no unk; Gemma 4: none), then whatever the file says.
+        boolean noDefaults = bpeModel == BpeModel.GEMMA4;
+        int bos = spm ? 1 : (bpe.noBos() || noDefaults ? -1 : 11);
+        int eos = spm ? 2 : (noDefaults ? -1 : 11);
         int unk = spm ? 0 : -1;
         bos = specialId(gguf, "bos_token_id", bos, n);
         eos = specialId(gguf, "eos_token_id", eos, n);
@@ -90,7 +95,7 @@ public final class Tokenizers {
         int fimRep = specialId(gguf, "fim_rep_token_id", -1, n);
         int fimSep = specialId(gguf, "fim_sep_token_id", -1, n);
 
-        boolean addBos = gguf.getBoolean(PREFIX + "add_bos_token", spm || bpe.addBos());
+        boolean addBos = gguf.getBoolean(PREFIX + "add_bos_token", spm || bpe.addBos()) || (!spm && bpe.alwaysBos());
         boolean addEos = gguf.getBoolean(PREFIX + "add_eos_token", false);
         boolean addSpacePrefix = gguf.getBoolean(PREFIX + "add_space_prefix", spm);
 
@@ -142,9 +147,26 @@ public final class Tokenizers {
         if (spm) {
             return new SpmTokenizer(vocab, specials, addSpacePrefix);
         }
-        MergeRanks merges = new MergeRanks(gguf.getArray(PREFIX + "merges").strings());
-        return new BpeTokenizer(vocab, specials, PreTokenizer.of(bpe.type()), merges, bpe.ignoreMerges(),
-                addSpacePrefix, bpe.cleanSpaces());
+        // Kimi K2 files may come without merges: its tokens are then whole words or bytes
+        String[] merges = pre.equals("kimi-k2") && !gguf.has(PREFIX + "merges") ? new String[0]
+                : gguf.getArray(PREFIX + "merges").strings();
+        boolean lowercase = gguf.getBoolean(PREFIX + "normalizer.lowercase", !bpe.keepCase());
+        return new BpeTokenizer(vocab, specials, bpeModel, bpe, new MergeRanks(merges), addSpacePrefix, lowercase);
+    }
+
+    /** "hybriddna" k-mer tokens (after {@code <oov>}) are looked up with their marker but shown without it. */
+    private static void unmarkDnaKmers(Vocabulary vocab) {
+        int oov = vocab.id("<oov>");
+        if (oov < 0) {
+            return;
+        }
+        String marker = BpeTokenizer.DNA_KMER_MARKER;
+        for (int id = oov + 1; id < vocab.size(); id++) {
+            String text = vocab.text(id);
+            if (text.length() > marker.length() && text.endsWith(marker)) {
+                vocab.relabel(id, text.substring(0, text.length() - marker.length()));
+            }
+        }
     }
 
     /** The id under {@code key} when present and in range, else {@code fallback} (itself dropped when out of range). */

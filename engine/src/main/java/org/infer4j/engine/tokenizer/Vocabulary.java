@@ -54,6 +54,11 @@ final class Vocabulary {
         attrs[id] = attr;
     }
 
+    /** Shows {@code id} as {@code text} from now on; the index still finds it under its original text only. */
+    void relabel(int id, String text) {
+        texts[id] = text;
+    }
+
     /** The id of {@code text}, or -1. */
     int id(String text) {
         Integer id = ids.get(text);
