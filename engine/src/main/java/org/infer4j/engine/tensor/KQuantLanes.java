@@ -5,7 +5,10 @@ import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Pieces shared by the k-quant kernels, which multiply in float lanes: the Q8_K input's int8 values decoded once
@@ -19,7 +22,39 @@ import jdk.incubator.vector.VectorOperators;
 final class KQuantLanes {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(Kernels.LE);
 
+    /** Longs as wide as {@link Kernels#BYTES}: eight packed bytes broadcast into every 8 of its lanes. */
+    private static final VectorSpecies<Long> LONGS = VectorSpecies.of(long.class, Kernels.BYTES.vectorShape());
+    /** Byte lane i takes byte i/2: eight packed bytes spread over 16 lanes, each twice. */
+    private static final VectorShuffle<Byte> PAIRS = VectorShuffle.fromOp(Kernels.BYTES, i -> i / 2);
+    /** {@code LANE[i]} broadcasts float lane i. */
+    @SuppressWarnings("unchecked")
+    private static final VectorShuffle<Float>[] LANE = new VectorShuffle[Kernels.LANES];
+
+    static {
+        for (int i = 0; i < Kernels.LANES; i++) {
+            int lane = i;
+            LANE[i] = VectorShuffle.fromOp(Kernels.FLOATS, k -> lane);
+        }
+    }
+
     private KQuantLanes() {}
+
+    /** Float lanes i = byte {@code i % 8} of {@code packed} (unsigned). */
+    static FloatVector bytes(long packed) {
+        return floats((IntVector) LongVector.broadcast(LONGS, packed).reinterpretAsBytes()
+                .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0));
+    }
+
+    /** Float lanes i = byte {@code (first + i) / 2} of {@code packed} (unsigned); {@code first} even. */
+    static FloatVector pairedBytes(long packed, int first) {
+        return floats((IntVector) LongVector.broadcast(LONGS, packed >>> (4 * first)).reinterpretAsBytes().rearrange(PAIRS)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0));
+    }
+
+    /** Lane {@code i} of {@code v} in every lane. */
+    static FloatVector lane(FloatVector v, int i) {
+        return v.rearrange(LANE[i]);
+    }
 
     /** {@code dst[i] = src[from + i]} as floats for i &lt; n (n a multiple of 256). */
     static void toFloats(byte[] src, int from, float[] dst, int n) {

@@ -54,11 +54,11 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
      */
     static float dot(MemorySegment w, long row, int blocks, float[] x, float[] xd, int[] xsums, int so) {
         FloatVector sum = FloatVector.zero(Kernels.FLOATS);
-        float min = 0;
         for (int b = 0; b < blocks; b++) {
             long block = row + (long) BLOCK_BYTES * b;
-            long scales = KQuantLanes.k4Scales(w, block + 4);
+            FloatVector scales = KQuantLanes.bytes(KQuantLanes.k4Scales(w, block + 4));
             FloatVector acc = FloatVector.zero(Kernels.FLOATS);
+            FloatVector acc2 = acc;
             for (int j = 0; j < 4; j++) {
                 // 32 bytes of nibbles: sub-block 2j in the low nibbles, 2j+1 in the high ones.
                 FloatVector low = FloatVector.zero(Kernels.FLOATS), high = low;
@@ -68,19 +68,22 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
                     low = KQuantLanes.floats(q.and(0x0F)).fma(FloatVector.fromArray(Kernels.FLOATS, x, xo), low);
                     high = KQuantLanes.floats(q.lanewise(VectorOperators.LSHR, 4)).fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + 32), high);
                 }
-                acc = low.fma(KQuantLanes.splat(KQuantLanes.at(scales, 2 * j)), acc);
-                acc = high.fma(KQuantLanes.splat(KQuantLanes.at(scales, 2 * j + 1)), acc);
+                acc = low.fma(KQuantLanes.lane(scales, 2 * j), acc);
+                acc2 = high.fma(KQuantLanes.lane(scales, 2 * j + 1), acc2);
             }
+            acc = acc.add(acc2);
+            // The mins: -dmin·Σ m_s·(input sum of sub-block s), from the input's sums of 16 (two per sub-block).
             long mins = KQuantLanes.k4Mins(w, block + 4);
-            int m = 0;
-            for (int s = 0, sb = 16 * (so + b); s < 8; s++) {
-                m += KQuantLanes.at(mins, s) * (xsums[sb + 2 * s] + xsums[sb + 2 * s + 1]);
-            }
             float scale = xd[so + b];
+            FloatVector minTerm = FloatVector.zero(Kernels.FLOATS);
+            for (int g = 0; g < 16; g += Kernels.LANES) {
+                FloatVector sums = KQuantLanes.floats(IntVector.fromArray(Kernels.INTS, xsums, 16 * (so + b) + g));
+                minTerm = KQuantLanes.pairedBytes(mins, g).fma(sums, minTerm);
+            }
             sum = acc.fma(KQuantLanes.splat(scale * QuantLanes.half(w, block)), sum);
-            min += scale * QuantLanes.half(w, block + 2) * m;
+            sum = minTerm.fma(KQuantLanes.splat(-scale * QuantLanes.half(w, block + 2)), sum);
         }
-        return Kernels.sum(sum) - min;
+        return Kernels.sum(sum);
     }
 
     @Override

@@ -63,20 +63,27 @@ public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols) im
                 FloatVector offset = KQuantLanes.floats(IntVector.fromArray(Kernels.INTS, xsums, 16 * (so + b) + g)).mul(-32f);
                 acc = KQuantLanes.signedFloats(w, block + 192 + g).fma(offset, acc);
             }
+            FloatVector acc2 = FloatVector.zero(Kernels.FLOATS);
             for (int h = 0; h < 2; h++) {
                 for (int c = 0; c < 32; c += Kernels.LANES) {
                     // Byte c.. of this half's 32 bytes of high bit pairs serves element c.. of each of its four
-                    // runs of 32 weights (p = 0..3: group 8h + 2p + c/16), bits 2p..2p+1.
+                    // runs of 32 weights (p = 0..3: group 8h + 2p + c/16), bits 2p..2p+1; runs p and p + 2 share
+                    // the bytes of low nibbles at 32·(p & 1).
                     IntVector high = KQuantLanes.unsigned(w, block + 128 + 32 * h + c);
-                    for (int p = 0; p < 4; p++) {
-                        IntVector low = KQuantLanes.unsigned(w, block + 64 * h + 32 * (p & 1) + c);
-                        IntVector q = low.lanewise(VectorOperators.LSHR, 4 * (p >>> 1)).and(0x0F)
-                                .or(high.lanewise(VectorOperators.LSHR, 2 * p).and(3).lanewise(VectorOperators.LSHL, 4));
-                        FloatVector sc = KQuantLanes.splat(w.get(ValueLayout.JAVA_BYTE, block + 192 + 8 * h + 2 * p + c / 16));
-                        acc = KQuantLanes.floats(q).mul(FloatVector.fromArray(Kernels.FLOATS, x, 256 * b + 128 * h + 32 * p + c)).fma(sc, acc);
+                    for (int p = 0; p < 2; p++) {
+                        IntVector low = KQuantLanes.unsigned(w, block + 64 * h + 32 * p + c);
+                        IntVector q = low.and(0x0F).or(high.lanewise(VectorOperators.LSHL, 4 - 2 * p).and(0x30));
+                        IntVector q2 = low.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.LSHR, 2 * p).and(0x30));
+                        int xo = 256 * b + 128 * h + 32 * p + c;
+                        long g = block + 192 + 8 * h + 2 * p + c / 16;
+                        acc = KQuantLanes.floats(q).mul(FloatVector.fromArray(Kernels.FLOATS, x, xo))
+                                .fma(KQuantLanes.splat(w.get(ValueLayout.JAVA_BYTE, g)), acc);
+                        acc2 = KQuantLanes.floats(q2).mul(FloatVector.fromArray(Kernels.FLOATS, x, xo + 64))
+                                .fma(KQuantLanes.splat(w.get(ValueLayout.JAVA_BYTE, g + 4)), acc2);
                     }
                 }
             }
+            acc = acc.add(acc2);
             sum = acc.fma(KQuantLanes.splat(xd[so + b] * QuantLanes.half(w, block + 208)), sum);
         }
         return Kernels.sum(sum);
