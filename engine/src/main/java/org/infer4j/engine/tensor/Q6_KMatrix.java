@@ -12,6 +12,10 @@ import org.infer4j.gguf.GgmlType;
  * nibbles, 64 bytes of high 2-bit pairs, 16 int8 scales, half d — 210 bytes. Group {@code g = 8h + 2p + k},
  * element l: low nibble {@code 4·(p/2)..} of byte {@code 64h + 32·(p%2) + 16k + l}, high bits {@code 2p..2p+1}
  * of byte {@code 128 + 32h + 16k + l}. Multiplies Q8_K input.
+ * <p>
+ * Kernel: as {@link Q4_KMatrix}'s, in float lanes against the input decoded once per call; each load of low
+ * nibbles serves two groups, and groups alternate between two accumulators so that the chain of fused
+ * multiply-adds is not the bound (one chain measured half the speed).
  */
 public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols) implements WeightMatrix {
     private static final int BLOCK_BYTES = 210;
