@@ -1,6 +1,7 @@
 package org.infer4j.engine.tensor;
 
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import org.infer4j.gguf.GgmlType;
@@ -24,9 +25,10 @@ public record Q2_KMatrix(String name, MemorySegment data, int rows, int cols) im
         return InputFormat.Q8_K;
     }
 
+    /** The input decoded to floats: one token's row. */
     @Override
     public int scratchFloats() {
-        return 0;
+        return cols;
     }
 
     @Override
@@ -34,41 +36,55 @@ public record Q2_KMatrix(String name, MemorySegment data, int rows, int cols) im
         byte[] xq = x.q8kValues();
         float[] xd = x.q8kScales();
         int[] xsums = x.q8kSums();
-        int tokens = x.tokens();
         int blocks = cols / 256;
-        for (int r = rowFrom; r < rowTo; r++) {
-            long rowByte = (long) r * blocks * BLOCK_BYTES;
-            for (int t = 0; t < tokens; t++) {
-                out[outOffset + t * outStride + r] = dot(data, rowByte, xq, t * cols, xd, xsums, t * blocks, blocks);
+        long rowBytes = (long) blocks * BLOCK_BYTES;
+        for (int t = 0; t < x.tokens(); t++) {
+            KQuantLanes.toFloats(xq, t * cols, scratch, cols);
+            int o = outOffset + t * outStride;
+            for (int r = rowFrom; r < rowTo; r++) {
+                out[o + r] = dot(data, r * rowBytes, blocks, scratch, xd, xsums, t * blocks);
             }
         }
     }
 
-    static float dot(MemorySegment w, long wByte, byte[] xq, int xo, float[] xd, int[] xsums, int so, int blocks) {
-        float sum = 0;
+    /**
+     * One row · one token. {@code x} is the token's int8 input as floats, {@code xd}/{@code xsums} its super-block
+     * scales and 16-value sums from super-block {@code so}. Per super-block, in float lanes (exact integers):
+     * Σ sc·q·x over the groups, times {@code d}; the mins through the input sums, times {@code dmin}.
+     */
+    static float dot(MemorySegment w, long row, int blocks, float[] x, float[] xd, int[] xsums, int so) {
+        FloatVector sum = FloatVector.zero(Kernels.FLOATS);
         for (int b = 0; b < blocks; b++) {
-            long block = wByte + (long) BLOCK_BYTES * b;
-            int xb = xo + 256 * b;
-            int sb = 16 * (so + b);
-            IntVector acc = IntVector.zero(Kernels.INTS);
-            int mins = 0;
-            for (int g = 0; g < 16; g++) {
-                int sc = QuantLanes.u8(w, block + g);
-                mins += (sc >>> 4) * xsums[sb + g];
-                long qs = block + 16 + 32 * (g >>> 3) + 16 * (g & 1);
-                int shift = 2 * ((g >>> 1) & 3);
-                IntVector group = IntVector.zero(Kernels.INTS);
-                for (int c = 0; c < 16; c += Kernels.LANES) {
-                    IntVector q = QuantLanes.widen(QuantLanes.bytes(w, qs + c).lanewise(VectorOperators.LSHR, shift).and((byte) 3));
-                    group = group.add(q.mul(QuantLanes.ints(xq, xb + 16 * g + c)));
-                }
-                acc = acc.add(group.mul(sc & 0x0F));
+            long block = row + (long) BLOCK_BYTES * b;
+            FloatVector acc = FloatVector.zero(Kernels.FLOATS);
+            FloatVector acc2 = acc;
+            FloatVector mins = acc;
+            for (int g = 0; g < 16; g += Kernels.LANES) {
+                FloatVector m = KQuantLanes.floats(KQuantLanes.unsigned(w, block + g).lanewise(VectorOperators.LSHR, 4));
+                mins = m.fma(KQuantLanes.floats(IntVector.fromArray(Kernels.INTS, xsums, 16 * (so + b) + g)), mins);
             }
-            float d = xd[so + b] * QuantLanes.half(w, block + 80);
-            float dmin = -xd[so + b] * QuantLanes.half(w, block + 82);
-            sum += d * Kernels.sum(acc) + dmin * mins;
+            for (int h = 0; h < 2; h++) {
+                for (int c = 0; c < 32; c += Kernels.LANES) {
+                    // Byte c.. of this half's 32 bytes serves element c.. of each of its four runs of 32 weights
+                    // (j = 0..3: group 8h + 2j + c/16), bits 2j..2j+1.
+                    IntVector packed = KQuantLanes.unsigned(w, block + 16 + 32 * h + c);
+                    for (int j = 0; j < 4; j += 2) {
+                        int xo = 256 * b + 128 * h + 32 * j + c;
+                        long g = block + 8 * h + 2 * j + c / 16;
+                        acc = KQuantLanes.floats(packed.lanewise(VectorOperators.LSHR, 2 * j).and(3))
+                                .mul(FloatVector.fromArray(Kernels.FLOATS, x, xo))
+                                .fma(KQuantLanes.splat(QuantLanes.u8(w, g) & 0x0F), acc);
+                        acc2 = KQuantLanes.floats(packed.lanewise(VectorOperators.LSHR, 2 * j + 2).and(3))
+                                .mul(FloatVector.fromArray(Kernels.FLOATS, x, xo + 32))
+                                .fma(KQuantLanes.splat(QuantLanes.u8(w, g + 2) & 0x0F), acc2);
+                    }
+                }
+            }
+            float scale = xd[so + b];
+            sum = acc.add(acc2).fma(KQuantLanes.splat(scale * QuantLanes.half(w, block + 80)), sum);
+            sum = mins.fma(KQuantLanes.splat(-scale * QuantLanes.half(w, block + 82)), sum);
         }
-        return sum;
+        return Kernels.sum(sum);
     }
 
     @Override

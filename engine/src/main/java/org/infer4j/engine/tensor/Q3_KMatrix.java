@@ -1,7 +1,7 @@
 package org.infer4j.engine.tensor;
 
 import java.lang.foreign.MemorySegment;
-import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import org.infer4j.gguf.GgmlType;
@@ -27,49 +27,71 @@ public record Q3_KMatrix(String name, MemorySegment data, int rows, int cols) im
         return InputFormat.Q8_K;
     }
 
+    /** The input decoded to floats: one token's row. */
     @Override
     public int scratchFloats() {
-        return 0;
+        return cols;
     }
 
     @Override
     public void multiply(Activations x, float[] out, int outOffset, int outStride, int rowFrom, int rowTo, float[] scratch) {
         byte[] xq = x.q8kValues();
         float[] xd = x.q8kScales();
-        int tokens = x.tokens();
+        int[] xsums = x.q8kSums();
         int blocks = cols / 256;
-        for (int r = rowFrom; r < rowTo; r++) {
-            long rowByte = (long) r * blocks * BLOCK_BYTES;
-            for (int t = 0; t < tokens; t++) {
-                out[outOffset + t * outStride + r] = dot(data, rowByte, xq, t * cols, xd, t * blocks, blocks);
+        long rowBytes = (long) blocks * BLOCK_BYTES;
+        for (int t = 0; t < x.tokens(); t++) {
+            KQuantLanes.toFloats(xq, t * cols, scratch, cols);
+            int o = outOffset + t * outStride;
+            for (int r = rowFrom; r < rowTo; r++) {
+                out[o + r] = dot(data, r * rowBytes, blocks, scratch, xd, xsums, t * blocks);
             }
         }
     }
 
-    static float dot(MemorySegment w, long wByte, byte[] xq, int xo, float[] xd, int so, int blocks) {
-        float sum = 0;
+    /**
+     * One row · one token. {@code x} is the token's int8 input as floats, {@code xd}/{@code xsums} its super-block
+     * scales and 16-value sums from super-block {@code so}. Per super-block, in float lanes (exact integers):
+     * Σ sc·u·x with u = low bits + 4·high bit (0..7), and q = u - 4 through {@code -4·Σ sc·(group's input sum)};
+     * then times {@code d}.
+     */
+    static float dot(MemorySegment w, long row, int blocks, float[] x, float[] xd, int[] xsums, int so) {
+        FloatVector sum = FloatVector.zero(Kernels.FLOATS);
+        float offsets = 0;
         for (int b = 0; b < blocks; b++) {
-            long block = wByte + (long) BLOCK_BYTES * b;
-            int xb = xo + 256 * b;
-            IntVector acc = IntVector.zero(Kernels.INTS);
+            long block = row + (long) BLOCK_BYTES * b;
+            FloatVector acc = FloatVector.zero(Kernels.FLOATS);
+            FloatVector acc2 = acc;
+            int offset = 0;
             for (int g = 0; g < 16; g++) {
-                long qs = block + 32 + 32 * (g >>> 3) + 16 * (g & 1);
-                long hm = block + 16 * (g & 1);
-                int j = (g >>> 1) & 3;
-                int bit = 4 * (g >>> 3) + j;
-                IntVector group = IntVector.zero(Kernels.INTS);
-                for (int c = 0; c < 16; c += Kernels.LANES) {
-                    ByteVector low = QuantLanes.bytes(w, qs + c).lanewise(VectorOperators.LSHR, 2 * j).and((byte) 3);
-                    ByteVector high = QuantLanes.bytes(w, hm + c).lanewise(VectorOperators.LSHR, bit).and((byte) 1);
-                    IntVector q = QuantLanes.widen(low.add(high.lanewise(VectorOperators.LSHL, 2)).sub((byte) 4));
-                    group = group.add(q.mul(QuantLanes.ints(xq, xb + 16 * g + c)));
+                offset += scale(w, block + 96, g) * xsums[16 * (so + b) + g];
+            }
+            for (int h = 0; h < 2; h++) {
+                for (int c = 0; c < 32; c += Kernels.LANES) {
+                    // Byte c.. of this half's 32 bytes of low bits serves element c.. of each of its four runs of
+                    // 32 weights (j = 0..3: group 8h + 2j + c/16), bits 2j..2j+1; their high bits are bit 4h + j
+                    // of mask byte c...
+                    IntVector low = KQuantLanes.unsigned(w, block + 32 + 32 * h + c);
+                    IntVector mask = KQuantLanes.unsigned(w, block + c).lanewise(VectorOperators.LSHL, 2).lanewise(VectorOperators.LSHR, 4 * h);
+                    for (int j = 0; j < 4; j += 2) {
+                        IntVector u = low.lanewise(VectorOperators.LSHR, 2 * j).and(3)
+                                .or(mask.lanewise(VectorOperators.LSHR, j).and(4));
+                        IntVector u2 = low.lanewise(VectorOperators.LSHR, 2 * j + 2).and(3)
+                                .or(mask.lanewise(VectorOperators.LSHR, j + 1).and(4));
+                        int xo = 256 * b + 128 * h + 32 * j + c;
+                        int g = 8 * h + 2 * j + c / 16;
+                        acc = KQuantLanes.floats(u).mul(FloatVector.fromArray(Kernels.FLOATS, x, xo))
+                                .fma(KQuantLanes.splat(scale(w, block + 96, g)), acc);
+                        acc2 = KQuantLanes.floats(u2).mul(FloatVector.fromArray(Kernels.FLOATS, x, xo + 32))
+                                .fma(KQuantLanes.splat(scale(w, block + 96, g + 2)), acc2);
+                    }
                 }
-                acc = acc.add(group.mul(scale(w, block + 96, g)));
             }
             float d = xd[so + b] * QuantLanes.half(w, block + 108);
-            sum += d * Kernels.sum(acc);
+            sum = acc.add(acc2).fma(KQuantLanes.splat(d), sum);
+            offsets += d * offset;
         }
-        return sum;
+        return Kernels.sum(sum) - 4 * offsets;
     }
 
     /** Scale of group {@code g} from the 12 bytes at {@code at}, already minus 32. */

@@ -1,6 +1,7 @@
 package org.infer4j.engine.tensor;
 
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import org.infer4j.gguf.GgmlType;
@@ -10,6 +11,13 @@ import org.infer4j.gguf.GgmlType;
  * dmin, 12 bytes of 6-bit scales and mins ({@link QuantLanes#k4Scale}), 128 bytes of nibbles — 144 bytes.
  * Sub-block s reads the low (s even) or high (s odd) nibbles of bytes {@code 32·(s/2) ..+32}. Multiplies Q8_K
  * input: exact integer sums per super-block, the mins through the input's 16-value sums.
+ * <p>
+ * Kernel: the input's int8 values are decoded to floats once per call (per token), so the row loop reads them
+ * with plain float loads; each load of 16 packed bytes gives the lanes of two sub-blocks (and, shift, convert),
+ * multiplied in float lanes, where the products and their sums stay exact integers. This replaced an integer
+ * kernel that widened both operands through 32-bit lanes and multiplied with {@code vpmulld}: 2.5-3x faster
+ * for one token. The per-row method is kept small: a larger body (two rows at once) crossed C2's inlining node
+ * limit, and the Vector API calls it could no longer inline allocated their vectors.
  */
 public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) implements WeightMatrix {
     private static final int BLOCK_BYTES = 144;
@@ -24,9 +32,10 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
         return InputFormat.Q8_K;
     }
 
+    /** The input decoded to floats: one token's row. */
     @Override
     public int scratchFloats() {
-        return 0;
+        return cols;
     }
 
     @Override
@@ -34,40 +43,54 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
         byte[] xq = x.q8kValues();
         float[] xd = x.q8kScales();
         int[] xsums = x.q8kSums();
-        int tokens = x.tokens();
         int blocks = cols / 256;
-        for (int r = rowFrom; r < rowTo; r++) {
-            long rowByte = (long) r * blocks * BLOCK_BYTES;
-            for (int t = 0; t < tokens; t++) {
-                out[outOffset + t * outStride + r] = dot(data, rowByte, xq, t * cols, xd, xsums, t * blocks, blocks);
+        long rowBytes = (long) blocks * BLOCK_BYTES;
+        for (int t = 0; t < x.tokens(); t++) {
+            KQuantLanes.toFloats(xq, t * cols, scratch, cols);
+            int o = outOffset + t * outStride;
+            for (int r = rowFrom; r < rowTo; r++) {
+                out[o + r] = dot(data, r * rowBytes, blocks, scratch, xd, xsums, t * blocks);
             }
         }
     }
 
-    static float dot(MemorySegment w, long wByte, byte[] xq, int xo, float[] xd, int[] xsums, int so, int blocks) {
-        float sum = 0;
+    /**
+     * One row · one token. {@code x} is the token's int8 input as floats, {@code xd}/{@code xsums} its super-block
+     * scales and 16-value sums from super-block {@code so}. Per super-block: the sub-block sums Σq·x in float lanes
+     * (exact integers), times their scales into one exact lane sum, times {@code d}; the mins through the input sums.
+     */
+    static float dot(MemorySegment w, long row, int blocks, float[] x, float[] xd, int[] xsums, int so) {
+        FloatVector sum = FloatVector.zero(Kernels.FLOATS);
         for (int b = 0; b < blocks; b++) {
-            long block = wByte + (long) BLOCK_BYTES * b;
-            int xb = xo + 256 * b;
-            int sb = 16 * (so + b);
-            IntVector acc = IntVector.zero(Kernels.INTS);
-            int mins = 0;
-            for (int s = 0; s < 8; s++) {
-                mins += QuantLanes.k4Min(w, block + 4, s) * (xsums[sb + 2 * s] + xsums[sb + 2 * s + 1]);
-                long qs = block + 16 + 32 * (s >>> 1);
-                int shift = 4 * (s & 1);
-                IntVector sub = IntVector.zero(Kernels.INTS);
+            long block = row + (long) BLOCK_BYTES * b;
+            FloatVector scales = KQuantLanes.bytes(KQuantLanes.k4Scales(w, block + 4));
+            FloatVector acc = FloatVector.zero(Kernels.FLOATS);
+            FloatVector acc2 = acc;
+            for (int j = 0; j < 4; j++) {
+                // 32 bytes of nibbles: sub-block 2j in the low nibbles, 2j+1 in the high ones.
+                FloatVector low = FloatVector.zero(Kernels.FLOATS), high = low;
                 for (int c = 0; c < 32; c += Kernels.LANES) {
-                    IntVector q = QuantLanes.widen(QuantLanes.bytes(w, qs + c).lanewise(VectorOperators.LSHR, shift).and((byte) 0x0F));
-                    sub = sub.add(q.mul(QuantLanes.ints(xq, xb + 32 * s + c)));
+                    int xo = 256 * b + 64 * j + c;
+                    IntVector q = KQuantLanes.unsigned(w, block + 16 + 32 * j + c);
+                    low = KQuantLanes.floats(q.and(0x0F)).fma(FloatVector.fromArray(Kernels.FLOATS, x, xo), low);
+                    high = KQuantLanes.floats(q.lanewise(VectorOperators.LSHR, 4)).fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + 32), high);
                 }
-                acc = acc.add(sub.mul(QuantLanes.k4Scale(w, block + 4, s)));
+                acc = low.fma(KQuantLanes.lane(scales, 2 * j), acc);
+                acc2 = high.fma(KQuantLanes.lane(scales, 2 * j + 1), acc2);
             }
-            float d = xd[so + b] * QuantLanes.half(w, block);
-            float dmin = -xd[so + b] * QuantLanes.half(w, block + 2);
-            sum += d * Kernels.sum(acc) + dmin * mins;
+            acc = acc.add(acc2);
+            // The mins: -dmin·Σ m_s·(input sum of sub-block s), from the input's sums of 16 (two per sub-block).
+            long mins = KQuantLanes.k4Mins(w, block + 4);
+            float scale = xd[so + b];
+            FloatVector minTerm = FloatVector.zero(Kernels.FLOATS);
+            for (int g = 0; g < 16; g += Kernels.LANES) {
+                FloatVector sums = KQuantLanes.floats(IntVector.fromArray(Kernels.INTS, xsums, 16 * (so + b) + g));
+                minTerm = KQuantLanes.pairedBytes(mins, g).fma(sums, minTerm);
+            }
+            sum = acc.fma(KQuantLanes.splat(scale * QuantLanes.half(w, block)), sum);
+            sum = minTerm.fma(KQuantLanes.splat(-scale * QuantLanes.half(w, block + 2)), sum);
         }
-        return sum;
+        return Kernels.sum(sum);
     }
 
     @Override

@@ -1,0 +1,114 @@
+package org.infer4j.engine.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Pieces shared by the k-quant kernels, which multiply in float lanes: the Q8_K input's int8 values decoded once
+ * per call to floats (exact small integers), weights unpacked in int lanes and converted to floats, and the 6-bit
+ * scales and mins of Q4_K/Q5_K decoded with a few 32-bit operations into eight bytes each.
+ * <p>
+ * Why float lanes: products of small integers (|q| &lt; 64, |x| &le; 128) and their sums over a super-block stay
+ * below 2^24, so float lanes hold ggml's integer sums exactly, and a fused multiply-add costs one instruction where
+ * 32-bit integer lanes need a slow {@code vpmulld} and a widening of both operands.
+ */
+final class KQuantLanes {
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(Kernels.LE);
+
+    /** Longs as wide as {@link Kernels#BYTES}: eight packed bytes broadcast into every 8 of its lanes. */
+    private static final VectorSpecies<Long> LONGS = VectorSpecies.of(long.class, Kernels.BYTES.vectorShape());
+    /** Byte lane i takes byte i/2: eight packed bytes spread over 16 lanes, each twice. */
+    private static final VectorShuffle<Byte> PAIRS = VectorShuffle.fromOp(Kernels.BYTES, i -> i / 2);
+    /** {@code LANE[i]} broadcasts float lane i. */
+    @SuppressWarnings("unchecked")
+    private static final VectorShuffle<Float>[] LANE = new VectorShuffle[Kernels.LANES];
+
+    static {
+        for (int i = 0; i < Kernels.LANES; i++) {
+            int lane = i;
+            LANE[i] = VectorShuffle.fromOp(Kernels.FLOATS, k -> lane);
+        }
+    }
+
+    private KQuantLanes() {}
+
+    /** Float lanes i = byte {@code i % 8} of {@code packed} (unsigned). */
+    static FloatVector bytes(long packed) {
+        return floats((IntVector) LongVector.broadcast(LONGS, packed).reinterpretAsBytes()
+                .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0));
+    }
+
+    /** Float lanes i = byte {@code (first + i) / 2} of {@code packed} (unsigned); {@code first} even. */
+    static FloatVector pairedBytes(long packed, int first) {
+        return floats((IntVector) LongVector.broadcast(LONGS, packed >>> (4 * first)).reinterpretAsBytes().rearrange(PAIRS)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0));
+    }
+
+    /** Lane {@code i} of {@code v} in every lane. */
+    static FloatVector lane(FloatVector v, int i) {
+        return v.rearrange(LANE[i]);
+    }
+
+    /** {@code dst[i] = src[from + i]} as floats for i &lt; n (n a multiple of 256). */
+    static void toFloats(byte[] src, int from, float[] dst, int n) {
+        for (int i = 0; i < n; i += Kernels.LANES) {
+            ((FloatVector) ByteVector.fromArray(Kernels.BYTES, src, from + i).convertShape(VectorOperators.B2F, Kernels.FLOATS, 0))
+                    .intoArray(dst, i);
+        }
+    }
+
+    /** {@link Kernels#LANES} bytes of {@code w} at {@code offset}, zero-extended to int lanes. */
+    static IntVector unsigned(MemorySegment w, long offset) {
+        return (IntVector) ByteVector.fromMemorySegment(Kernels.BYTES, w, offset, Kernels.LE)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0);
+    }
+
+    /** {@link Kernels#LANES} int8 of {@code w} at {@code offset}, as floats. */
+    static FloatVector signedFloats(MemorySegment w, long offset) {
+        return (FloatVector) ByteVector.fromMemorySegment(Kernels.BYTES, w, offset, Kernels.LE)
+                .convertShape(VectorOperators.B2F, Kernels.FLOATS, 0);
+    }
+
+    static FloatVector floats(IntVector v) {
+        return (FloatVector) v.convert(VectorOperators.I2F, 0);
+    }
+
+    static FloatVector splat(float v) {
+        return FloatVector.broadcast(Kernels.FLOATS, v);
+    }
+
+    /** Byte {@code s} (0..7) of {@code packed}, as from {@link #k4Scales} or {@link #k4Mins}. */
+    static int at(long packed, int s) {
+        return (int) (packed >>> (8 * s)) & 0xFF;
+    }
+
+    /**
+     * The eight 6-bit scales of a Q4_K/Q5_K super-block, byte j of the result for sub-block j, from the 12 packed
+     * bytes at {@code at} (layout: {@link QuantLanes#k4Scale}). Bytes 0..3 keep scales 0..3 in their low 6 bits;
+     * scales 4..7 take their low 4 bits from the low nibbles of bytes 8..11 and their top 2 bits from the top of
+     * bytes 0..3 — per byte, {@code (b >> 6) << 4 == (b >> 2) & 0x30}.
+     */
+    static long k4Scales(MemorySegment w, long at) {
+        int u0 = w.get(INT, at);
+        int u2 = w.get(INT, at + 8);
+        int low = u0 & 0x3F3F3F3F;
+        int high = (u2 & 0x0F0F0F0F) | ((u0 >>> 2) & 0x30303030);
+        return (low & 0xFFFFFFFFL) | (long) high << 32;
+    }
+
+    /** The eight 6-bit mins, as {@link #k4Scales}: bytes 4..7 for mins 0..3; high nibbles of 8..11 and top of 4..7. */
+    static long k4Mins(MemorySegment w, long at) {
+        int u1 = w.get(INT, at + 4);
+        int u2 = w.get(INT, at + 8);
+        int low = u1 & 0x3F3F3F3F;
+        int high = ((u2 >>> 4) & 0x0F0F0F0F) | ((u1 >>> 2) & 0x30303030);
+        return (low & 0xFFFFFFFFL) | (long) high << 32;
+    }
+}
