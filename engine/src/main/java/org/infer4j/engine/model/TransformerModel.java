@@ -170,6 +170,11 @@ final class TransformerModel implements LanguageModel {
         }
     }
 
+    /** base^(-2/ropeDim) as ggml's {@code powf(freq_base, -2.0f/n_dims)}: the exponent is a float (see Batch.ropeAngles). */
+    static float ropeThetaScale(float base, int ropeDim) {
+        return (float) Math.pow(base, -2f / ropeDim);
+    }
+
     /** c * tanh(x / c), scaling by 1/c as ggml does (a multiplication, not a division). */
     static float softCap(float x, float c) {
         return c * (float) Math.tanh(x * (1f / c));
@@ -329,10 +334,12 @@ final class TransformerModel implements LanguageModel {
          * cos/sin of RoPE angle i at {@code position}: position · base^(-2i/ropeDim), divided by the frequency
          * factor if any, times the linear scale; cos and sin then times the rope's magnitude factor. Computed
          * in float, stepping the angle by a float factor as ggml does, so angles at long positions round the same way.
+         * The factor is ggml's {@code powf(base, -2.0f/n_dims)}: the exponent rounded to float first, which for a
+         * rope width that is not a power of two (112, 192 at base 1e6) moves the factor by a last bit.
          */
         private void ropeAngles(TransformerConfig.Rope rope, float[] factors, int position, int row, int table) {
             int half = config.ropeDim() / 2;
-            float thetaScale = (float) Math.pow(rope.base(), -2.0 / config.ropeDim());
+            float thetaScale = ropeThetaScale(rope.base(), config.ropeDim());
             float theta = position;
             float[] cos = ropeCos[table];
             float[] sin = ropeSin[table];
