@@ -123,6 +123,56 @@ class PreTokenizerPeerTest {
     }
 
     /**
+     * The "hybriddna" model: GPT-2's vocabulary plus {@code <dna>}, {@code </dna>}, {@code <oov>} and every DNA
+     * 6-mer (with llama.cpp's marker suffix), as a HybriDNA file has them. Tagged spans become 6-mers (lower case
+     * folded, the tail padded with A, anything else {@code <oov>}), the rest stays BPE; k-mers decode to bare bases.
+     */
+    @Test
+    void hybridDnaMatchesThePeer() {
+        Map<String, MetadataValue> vocab = new LinkedHashMap<>(gpt2.metadata());
+        String[] base = gpt2.getArray("tokenizer.ggml.tokens").strings();
+        long[] baseTypes = gpt2.getArray("tokenizer.ggml.token_type").longs();
+        List<String> tokens = new ArrayList<>(Arrays.asList(base));
+        tokens.addAll(List.of("<dna>", "</dna>", "<oov>"));
+        String bases = "ACGT";
+        for (int i = 0; i < 4096; i++) {
+            StringBuilder kmer = new StringBuilder();
+            for (int j = 5; j >= 0; j--) {
+                kmer.append(bases.charAt((i >> (2 * j)) & 3));
+            }
+            tokens.add(kmer + "\uE000");
+        }
+        long[] types = Arrays.copyOf(baseTypes, tokens.size());
+        Arrays.fill(types, base.length, types.length, 1); // normal tokens: the tags reach the DNA splitter as text
+        vocab.put("tokenizer.ggml.tokens", MetadataValue.ofArray(GgufArray.ofStrings(tokens.toArray(String[]::new))));
+        vocab.put("tokenizer.ggml.token_type", MetadataValue.ofArray(
+                GgufArray.ofInts(gpt2.getArray("tokenizer.ggml.token_type").elementType(), types)));
+        Path file = write("gpt2-hybriddna", "hybriddna", "default", vocab);
+        List<String> texts = List.of(
+                "The gene <dna>ACGTACGGTTCA</dna> is short.",
+                "<dna>acgtacgg</dna>",
+                "mixed <dna>ACGNNNACGTAA</dna> and <dna>AC</dna> then text",
+                "<dna>TTTTTTGGGGGGCCCCC",
+                "no tags at all, just CCCCCC and ACGT",
+                "<dna></dna><dna>A</dna>x");
+        List<String> failures = new ArrayList<>();
+        try (GgufFile gguf = GgufFile.open(file)) {
+            Tokenizer tokenizer = Tokenizers.fromGguf(gguf);
+            for (String text : texts) {
+                int[] expected = peerIds(file, text);
+                int[] actual = tokenizer.encode(text, true, true);
+                if (!Arrays.equals(actual, expected)) {
+                    failures.add(text + ": peer " + Arrays.toString(expected) + " ours " + Arrays.toString(actual));
+                }
+            }
+            int[] dna = tokenizer.encode("<dna>ACGTACGGTTCA</dna>", false, true);
+            assertThat(dna).hasSize(4);
+            assertThat(tokenizer.decode(dna, false)).isEqualTo("<dna>ACGTACGGTTCA</dna>");
+        }
+        assertThat(failures).isEmpty();
+    }
+
+    /**
      * One peer call per vocabulary: the texts joined by a control token, which llama.cpp (like us) cuts out
      * before pre-tokenizing, so each text is tokenized on its own exactly as if it came alone.
      */
