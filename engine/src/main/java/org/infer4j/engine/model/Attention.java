@@ -38,6 +38,9 @@ final class Attention implements RangeTask {
     /** Floats of keys (or values) per position chunk: 32 KiB. */
     private static final int CHUNK_FLOATS = 8192;
 
+    /** A one-tile step (decoding) over at least this many positions runs in phases spread over all workers. */
+    private static final int PHASED_POSITIONS = 512;
+
     private final TransformerConfig c;
     private final WorkerPool pool;
     private final Scratch[] scratch; // per worker
@@ -46,10 +49,16 @@ final class Attention implements RangeTask {
     private final int minSplits;     // parts the query heads of one KV head are cut into at least
     private final int rowsPerTile;
     private final int chunk;         // positions per chunk, a multiple of TransformerKvCache.PADDING
+    private final Queries step;      // the queries of a step run in phases
+    private final RangeTask scorePhase = this::scoreChunks;
+    private final RangeTask softmaxPhase = this::softmaxQueries;
+    private final RangeTask valuePhase = this::valueSlices;
 
     private int layer;
     private int tiles;
     private int splits;
+    private int queriesPerKvHead;    // in a phased step: real ones, then padded to passes of PASS
+    private int paddedPerKvHead;
     private float[] q;
     private int[] positions;
     private TransformerKvCache[] caches;
@@ -58,16 +67,17 @@ final class Attention implements RangeTask {
     Attention(TransformerConfig config, WorkerPool pool, int maxRows) {
         this.c = config;
         this.pool = pool;
-        this.scratch = new Scratch[pool.threads()];
-        for (int w = 0; w < scratch.length; w++) {
-            scratch[w] = new Scratch();
-        }
-        this.tileStart = new int[maxRows + 1];
         this.group = config.heads() / config.kvHeads();
         this.minSplits = Math.ceilDiv(group, TILE_QUERIES);
         this.rowsPerTile = Math.max(1, TILE_QUERIES / Math.ceilDiv(group, minSplits));
+        this.scratch = new Scratch[pool.threads()];
+        for (int w = 0; w < scratch.length; w++) {
+            scratch[w] = new Scratch(new Queries(TILE_QUERIES + PASS));
+        }
+        this.tileStart = new int[maxRows + 1];
         int padding = TransformerKvCache.PADDING;
         this.chunk = Math.max(padding, CHUNK_FLOATS / Math.max(config.keyDim(), config.valueDim()) / padding * padding);
+        this.step = new Queries(config.kvHeads() * Math.ceilDiv(rowsPerTile * group, PASS) * PASS);
     }
 
     /**
@@ -87,11 +97,13 @@ final class Attention implements RangeTask {
             }
         }
         tileStart[tiles] = rows;
-        // Few tiles (decoding one sequence with few KV heads): cut each KV head's query heads further so every
-        // worker has a share, at the price of reading that head's keys and values once per part.
-        int units = tiles * c.kvHeads();
-        splits = Math.min(group, Math.max(minSplits, Math.ceilDiv(pool.threads(), units)));
-        pool.parallelFor(units * splits, this);
+        if (tiles > 1 || !runPhased(rows)) {
+            // Few tiles on many workers: cut each KV head's query heads further so every worker has a share, at
+            // the price of reading that head's keys and values once per part.
+            int units = tiles * c.kvHeads();
+            splits = Math.min(group, Math.max(minSplits, Math.ceilDiv(pool.threads(), units)));
+            pool.parallelFor(units * splits, this);
+        }
         this.q = null;
         this.positions = null;
         this.caches = null;
@@ -115,65 +127,160 @@ final class Attention implements RangeTask {
     /** Query heads h0..h1-1 (all of KV head {@code kvHead}) of rows r0..r1-1, which share one cache. */
     private void attendTile(int r0, int r1, int kvHead, int h0, int h1, Scratch s) {
         TransformerKvCache cache = caches[r0];
-        int keyDim = c.keyDim();
-        int valueDim = c.valueDim();
-        boolean sliding = c.isSliding(layer);
-        int n = 0;
-        int lo = Integer.MAX_VALUE;
-        int hi = -1;
-        for (int t = r0; t < r1; t++) {
-            int pos = positions[t];
-            int first = sliding ? Math.max(0, pos - c.slidingWindow() + 1) : 0;
-            lo = Math.min(lo, first);
-            hi = Math.max(hi, pos);
-            for (int h = h0; h < h1; h++, n++) {
-                s.query[n] = t * c.queryWidth() + h * keyDim;
-                s.output[n] = t * c.attentionWidth() + h * valueDim;
-                s.first[n] = first;
-                s.last[n] = pos;
-            }
-        }
-        // Scores of query i for positions base..end-1 at scores[i * stride ..]; key blocks are read in pairs.
-        int padding = TransformerKvCache.PADDING;
-        int base = lo / padding * padding;
-        int end = Math.ceilDiv(hi + 1, padding) * padding;
-        int stride = end - base;
-        float[] scores = s.scores(n * stride);
-        int passes = Math.ceilDiv(n, PASS) * PASS;
-        for (int i = 0; i < passes; i++) {
-            // a last pass with fewer than PASS queries repeats the last one; it writes the same results twice
-            int from = Math.min(i, n - 1);
-            s.query[i] = s.query[from];
-            s.output[i] = s.output[from];
-            s.row[i] = from * stride - base; // scores[row + position]
-        }
+        Queries qs = s.queries;
+        span(qs, r0, r1);
+        int n = (r1 - r0) * (h1 - h0);
+        int passes = list(qs, 0, r0, r1, h0, h1);
+        float[] scores = qs.scores(n * qs.stride);
         float[] keys = cache.keys[layer];
         int keyBase = cache.keyBase(kvHead);
-        for (int from = base; from < end; from += chunk) {
-            int to = Math.min(from + chunk, end);
+        for (int from = qs.base; from < qs.end; from += chunk) {
+            int to = Math.min(from + chunk, qs.end);
             for (int i = 0; i < passes; i += PASS) {
-                scores4(q, s.query[i], s.query[i + 1], s.query[i + 2], s.query[i + 3], keys, keyBase, keyDim, from, to,
-                        scores, s.row[i], s.row[i + 1], s.row[i + 2], s.row[i + 3]);
+                scores4(q, qs.query[i], qs.query[i + 1], qs.query[i + 2], qs.query[i + 3], keys, keyBase, c.keyDim(),
+                        from, to, scores, qs.row[i], qs.row[i + 1], qs.row[i + 2], qs.row[i + 3]);
             }
         }
         for (int i = 0; i < n; i++) {
-            s.inverseSum[i] = softmax(scores, s.row[i], s.first[i], s.last[i], lo, hi, s.lanes);
-            Arrays.fill(out, s.output[i], s.output[i] + valueDim, 0f);
+            qs.inverseSum[i] = softmax(qs, i, s.lanes);
+            Arrays.fill(out, qs.output[i], qs.output[i] + c.valueDim(), 0f);
         }
         float[] values = cache.values[layer];
         int valueBase = cache.valueBase(kvHead);
-        for (int from = lo; from <= hi; from += chunk) {
-            int to = Math.min(from + chunk, hi + 1);
+        for (int from = qs.lo; from <= qs.hi; from += chunk) {
+            int to = Math.min(from + chunk, qs.hi + 1);
             for (int i = 0; i < passes; i += PASS) {
-                values4(scores, s.row[i], s.row[i + 1], s.row[i + 2], s.row[i + 3], values, valueBase, valueDim, from, to,
-                        out, s.output[i], s.output[i + 1], s.output[i + 2], s.output[i + 3]);
+                values4(scores, qs.row[i], qs.row[i + 1], qs.row[i + 2], qs.row[i + 3], values, valueBase, c.valueDim(),
+                        0, c.valueDim(), from, to, out, qs.output[i], qs.output[i + 1], qs.output[i + 2], qs.output[i + 3]);
             }
         }
         for (int i = 0; i < n; i++) {
-            float inv = s.inverseSum[i];
-            for (int o = s.output[i], e = o + valueDim; o < e; o++) {
-                out[o] *= inv;
+            scale(qs, i, 0, c.valueDim());
+        }
+    }
+
+    /**
+     * A step that is one tile (decoding one sequence: few KV heads, so few tiles for the workers to share) over a
+     * long span: the same arithmetic as {@link #attendTile}, in three phases that each cut finely over all
+     * workers: scores by (KV head, chunk of positions), softmax by query, values by (KV head, slice of the value
+     * width). Results are bit for bit those of the tile path. False (nothing done) if the span is short.
+     */
+    private boolean runPhased(int rows) {
+        Queries st = step;
+        span(st, 0, rows);
+        if (st.hi - st.lo + 1 < PHASED_POSITIONS) {
+            return false;
+        }
+        queriesPerKvHead = rows * group;
+        paddedPerKvHead = Math.ceilDiv(queriesPerKvHead, PASS) * PASS;
+        for (int kvHead = 0; kvHead < c.kvHeads(); kvHead++) {
+            list(st, kvHead * paddedPerKvHead, 0, rows, kvHead * group, (kvHead + 1) * group);
+        }
+        st.scores(c.kvHeads() * paddedPerKvHead * st.stride);
+        pool.parallelFor(c.kvHeads() * Math.ceilDiv(st.end - st.base, chunk), scorePhase);
+        pool.parallelFor(c.kvHeads() * queriesPerKvHead, softmaxPhase);
+        pool.parallelFor(c.kvHeads() * Math.ceilDiv(c.valueDim(), LANES), valuePhase);
+        return true;
+    }
+
+    /** Phase 1: items are (KV head, chunk of positions); all the head's queries in passes of PASS. */
+    private void scoreChunks(int from, int to, int worker) {
+        Queries st = step;
+        int chunks = Math.ceilDiv(st.end - st.base, chunk);
+        TransformerKvCache cache = caches[0];
+        for (int item = from; item < to; item++) {
+            int kvHead = item / chunks;
+            int start = st.base + item % chunks * chunk;
+            int end = Math.min(start + chunk, st.end);
+            int keyBase = cache.keyBase(kvHead);
+            for (int i = kvHead * paddedPerKvHead, e = i + paddedPerKvHead; i < e; i += PASS) {
+                scores4(q, st.query[i], st.query[i + 1], st.query[i + 2], st.query[i + 3], cache.keys[layer], keyBase,
+                        c.keyDim(), start, end, st.scores, st.row[i], st.row[i + 1], st.row[i + 2], st.row[i + 3]);
             }
+        }
+    }
+
+    /** Phase 2: items are real queries. */
+    private void softmaxQueries(int from, int to, int worker) {
+        for (int item = from; item < to; item++) {
+            int i = item / queriesPerKvHead * paddedPerKvHead + item % queriesPerKvHead;
+            step.inverseSum[i] = softmax(step, i, scratch[worker].lanes);
+        }
+    }
+
+    /** Phase 3: items are (KV head, slice of LANES output elements), over every position. */
+    private void valueSlices(int from, int to, int worker) {
+        Queries st = step;
+        int slices = Math.ceilDiv(c.valueDim(), LANES);
+        TransformerKvCache cache = caches[0];
+        for (int item = from; item < to; item++) {
+            int kvHead = item / slices;
+            int i0 = item % slices * LANES;
+            int i1 = Math.min(i0 + LANES, c.valueDim());
+            int first = kvHead * paddedPerKvHead;
+            for (int i = first; i < first + queriesPerKvHead; i++) {
+                Arrays.fill(out, st.output[i] + i0, st.output[i] + i1, 0f);
+            }
+            for (int i = first, e = first + paddedPerKvHead; i < e; i += PASS) {
+                values4(st.scores, st.row[i], st.row[i + 1], st.row[i + 2], st.row[i + 3], cache.values[layer],
+                        cache.valueBase(kvHead), c.valueDim(), i0, i1, st.lo, st.hi + 1,
+                        out, st.output[i], st.output[i + 1], st.output[i + 2], st.output[i + 3]);
+            }
+            for (int i = first; i < first + queriesPerKvHead; i++) {
+                scale(st, i, i0, i1);
+            }
+        }
+    }
+
+    /** Sets the positions rows r0..r1-1 attend to, as a whole: lo..hi, and the score space base..end. */
+    private void span(Queries qs, int r0, int r1) {
+        boolean sliding = c.isSliding(layer);
+        int lo = Integer.MAX_VALUE;
+        int hi = -1;
+        for (int t = r0; t < r1; t++) {
+            lo = Math.min(lo, sliding ? Math.max(0, positions[t] - c.slidingWindow() + 1) : 0);
+            hi = Math.max(hi, positions[t]);
+        }
+        int padding = TransformerKvCache.PADDING; // key blocks are read in pairs
+        qs.lo = lo;
+        qs.hi = hi;
+        qs.base = lo / padding * padding;
+        qs.end = Math.ceilDiv(hi + 1, padding) * padding;
+        qs.stride = qs.end - qs.base;
+    }
+
+    /**
+     * Lists query heads h0..h1-1 of rows r0..r1-1 as queries at..at+n-1, score rows numbered the same, then
+     * repeats the last up to a multiple of PASS (a repeat computes and writes the same results again).
+     * Returns the count with the repeats.
+     */
+    private int list(Queries qs, int at, int r0, int r1, int h0, int h1) {
+        boolean sliding = c.isSliding(layer);
+        int n = 0;
+        for (int t = r0; t < r1; t++) {
+            int pos = positions[t];
+            for (int h = h0; h < h1; h++, n++) {
+                qs.query[at + n] = t * c.queryWidth() + h * c.keyDim();
+                qs.output[at + n] = t * c.attentionWidth() + h * c.valueDim();
+                qs.first[at + n] = sliding ? Math.max(0, pos - c.slidingWindow() + 1) : 0;
+                qs.last[at + n] = pos;
+                qs.row[at + n] = (at + n) * qs.stride - qs.base; // scores[row + position]
+            }
+        }
+        int padded = Math.ceilDiv(n, PASS) * PASS;
+        for (int i = n; i < padded; i++) {
+            qs.query[at + i] = qs.query[at + n - 1];
+            qs.output[at + i] = qs.output[at + n - 1];
+            qs.row[at + i] = qs.row[at + n - 1];
+        }
+        return padded;
+    }
+
+    /** out[output_i + k] *= 1 / Σ for k in [k0, k1): the softmax's normalisation, applied to the weighted sum. */
+    private void scale(Queries qs, int i, int k0, int k1) {
+        float inv = qs.inverseSum[i];
+        for (int o = qs.output[i] + k0, e = qs.output[i] + k1; o < e; o++) {
+            out[o] *= inv;
         }
     }
 
@@ -216,13 +323,14 @@ final class Attention implements RangeTask {
     }
 
     /**
-     * out[o_n + i] += Σ_j scores[s_n + j] · v_j[i] over positions j in [from, to), for four queries: value rows are
-     * loaded once and multiplied into all four, two vectors of a row at a time (eight accumulators).
+     * out[o_n + i] += Σ_j scores[s_n + j] · v_j[i] for i in [i0, i1) over positions j in [from, to), for four queries:
+     * value rows are loaded once and multiplied into all four, two vectors of a row at a time (eight accumulators).
+     * Each output element gets the same multiply-adds in the same order whichever loop handles it.
      */
     private static void values4(float[] scores, int s0, int s1, int s2, int s3, float[] values, int valueBase, int valueDim,
-                                int from, int to, float[] out, int o0, int o1, int o2, int o3) {
-        int i = 0;
-        for (; i <= valueDim - 2 * LANES; i += 2 * LANES) {
+                                int i0, int i1, int from, int to, float[] out, int o0, int o1, int o2, int o3) {
+        int i = i0;
+        for (; i <= i1 - 2 * LANES; i += 2 * LANES) {
             FloatVector a0 = FloatVector.fromArray(FLOATS, out, o0 + i), a1 = FloatVector.fromArray(FLOATS, out, o0 + i + LANES);
             FloatVector a2 = FloatVector.fromArray(FLOATS, out, o1 + i), a3 = FloatVector.fromArray(FLOATS, out, o1 + i + LANES);
             FloatVector a4 = FloatVector.fromArray(FLOATS, out, o2 + i), a5 = FloatVector.fromArray(FLOATS, out, o2 + i + LANES);
@@ -253,7 +361,7 @@ final class Attention implements RangeTask {
             a6.intoArray(out, o3 + i);
             a7.intoArray(out, o3 + i + LANES);
         }
-        for (; i <= valueDim - LANES; i += LANES) {
+        for (; i <= i1 - LANES; i += LANES) {
             FloatVector a0 = FloatVector.fromArray(FLOATS, out, o0 + i), a1 = FloatVector.fromArray(FLOATS, out, o1 + i);
             FloatVector a2 = FloatVector.fromArray(FLOATS, out, o2 + i), a3 = FloatVector.fromArray(FLOATS, out, o3 + i);
             for (int j = from; j < to; j++) {
@@ -268,7 +376,7 @@ final class Attention implements RangeTask {
             a2.intoArray(out, o2 + i);
             a3.intoArray(out, o3 + i);
         }
-        for (; i < valueDim; i++) {
+        for (; i < i1; i++) {
             float a0 = out[o0 + i], a1 = out[o1 + i], a2 = out[o2 + i], a3 = out[o3 + i];
             for (int j = from; j < to; j++) {
                 float v = values[valueBase + j * valueDim + i];
@@ -285,11 +393,17 @@ final class Attention implements RangeTask {
     }
 
     /**
-     * Turns the raw scores of one query, {@code scores[row + j]} for positions j in [first, last], into
+     * Turns the raw scores of query i, {@code scores[row + j]} for positions j in [first, last], into
      * e^(s - max) with s = score · queryScale (soft-capped if the family caps scores), and zeroes the rest of
      * [lo, hi] so the value pass can run over the whole tile. Returns 1 / Σ e^(s - max), the sum taken in double.
      */
-    private float softmax(float[] scores, int row, int first, int last, int lo, int hi, double[] lanes) {
+    private float softmax(Queries qs, int query, double[] lanes) {
+        float[] scores = qs.scores;
+        int row = qs.row[query];
+        int first = qs.first[query];
+        int last = qs.last[query];
+        int lo = qs.lo;
+        int hi = qs.hi;
         float scale = c.queryScale();
         float cap = c.attentionSoftCap();
         int a = row + first;
@@ -359,16 +473,32 @@ final class Attention implements RangeTask {
         return p.fma(r, FloatVector.broadcast(FLOATS, c));
     }
 
-    /** One worker's buffers: the tile's queries and their score rows. */
-    private static final class Scratch {
-        final int[] query = new int[TILE_QUERIES + PASS];  // offset of each query vector in q
-        final int[] output = new int[TILE_QUERIES + PASS]; // offset of its output in out
-        final int[] row = new int[TILE_QUERIES + PASS];    // scores[row + position] is its score at position
-        final int[] first = new int[TILE_QUERIES];
-        final int[] last = new int[TILE_QUERIES];
-        final float[] inverseSum = new float[TILE_QUERIES];
-        final double[] lanes = new double[DOUBLES.length()];
-        private float[] scores = new float[0];
+    /**
+     * Query vectors of a tile (or of a phased step): where each reads q and writes out, its score row
+     * ({@code scores[row + position]}) and the positions it sees; the span of the whole tile and the scores.
+     */
+    private static final class Queries {
+        final int[] query;
+        final int[] output;
+        final int[] row;
+        final int[] first;
+        final int[] last;
+        final float[] inverseSum;
+        int lo;     // positions some query sees: lo..hi
+        int hi;
+        int base;   // positions with scores: base..end-1, whole key-block pairs
+        int end;
+        int stride; // floats per score row
+        float[] scores = new float[0];
+
+        Queries(int capacity) {
+            query = new int[capacity];
+            output = new int[capacity];
+            row = new int[capacity];
+            first = new int[capacity];
+            last = new int[capacity];
+            inverseSum = new float[capacity];
+        }
 
         /** Score space for {@code size} floats; grows (rarely: to the longest context seen) and is then reused. */
         float[] scores(int size) {
@@ -376,6 +506,13 @@ final class Attention implements RangeTask {
                 scores = new float[Math.max(size, 2 * scores.length)];
             }
             return scores;
+        }
+    }
+
+    /** One worker's buffers. */
+    private record Scratch(Queries queries, double[] lanes) {
+        Scratch(Queries queries) {
+            this(queries, new double[DOUBLES.length()]);
         }
     }
 }

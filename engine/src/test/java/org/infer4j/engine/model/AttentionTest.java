@@ -49,6 +49,9 @@ class AttentionTest {
                 new Shape("value narrower than a vector", 3, 1, 7, 5, 0, 0, 1, 4, 33, 1),
                 // sliding windows: decode and a prompt whose windows start at different blocks
                 new Shape("sliding decode", 8, 4, 64, 64, 37, 0, 1, 1, 1000, 2),
+                new Shape("long sliding decode", 8, 2, 64, 64, 1000, 0, 1, 1, 3000, 2),
+                new Shape("group of 20 decode", 20, 1, 16, 16, 0, 0, 1, 1, 900, 2),
+                new Shape("two-row step over 600", 8, 2, 24, 40, 0, 0, 1, 2, 600, 2),
                 new Shape("sliding prompt", 8, 2, 32, 48, 20, 0, 1, 60, 150, 2),
                 new Shape("sliding window longer than the cache", 8, 2, 32, 32, 4096, 0, 1, 10, 30, 2),
                 // gemma2: soft-capped scores (large queries so the cap bites)
@@ -80,6 +83,7 @@ class AttentionTest {
             caches[t] = cache;
         }
         float[] out = new float[shape.rows * config.attentionWidth()];
+        java.util.Arrays.fill(out, Float.NaN); // the model reuses its buffer: nothing may be read before it is written
         try (WorkerPool pool = new WorkerPool(shape.threads)) {
             new Attention(config, pool, shape.rows).run(layer, shape.rows, q, positions, caches, out);
         }
@@ -160,6 +164,37 @@ class AttentionTest {
             }
         }
         assertThat(second).containsExactly(first);
+    }
+
+    /**
+     * A decoded row at long context goes through the phased path; the same row as the last of a batch of two
+     * rows (two tiles) through the tile path: the results must be the same bits.
+     */
+    @Test
+    void phasedStepEqualsTilePathBitForBit() {
+        TransformerConfig config = config(new Shape("phased", 14, 2, 64, 64, 0, 0, 1, 1, 0, 2));
+        int length = 1500;
+        SplittableRandom rnd = new SplittableRandom(11);
+        TransformerKvCache cache = new TransformerKvCache(config, length);
+        float[] k = new float[config.keyWidth()];
+        float[] v = new float[config.valueWidth()];
+        for (int p = 0; p < length; p++) {
+            fill(k, rnd, 1);
+            fill(v, rnd, 1);
+            cache.store(0, p, k, 0, v, 0);
+        }
+        float[] q = new float[2 * config.queryWidth()];
+        fill(q, rnd, 1);
+        float[] lastQ = java.util.Arrays.copyOfRange(q, config.queryWidth(), 2 * config.queryWidth());
+        float[] pair = new float[2 * config.attentionWidth()];
+        float[] single = new float[config.attentionWidth()];
+        try (WorkerPool pool = new WorkerPool(2)) {
+            new Attention(config, pool, 2).run(0, 2, q, new int[] {length - 2, length - 1},
+                    new TransformerKvCache[] {cache, cache}, pair);
+            new Attention(config, pool, 1).run(0, 1, lastQ, new int[] {length - 1}, new TransformerKvCache[] {cache}, single);
+        }
+        assertThat(java.util.Arrays.copyOfRange(pair, config.attentionWidth(), 2 * config.attentionWidth()))
+                .containsExactly(single);
     }
 
     @Test
