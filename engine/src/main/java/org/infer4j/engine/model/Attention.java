@@ -21,6 +21,9 @@ import org.infer4j.engine.tensor.WorkerPool;
  * head. Within a tile, positions go in chunks of about 32 KiB of keys or values, so while the tile's queries
  * take their turns a chunk stays in the level-1/2 cache. Scores come from the cache's dimension-major key
  * blocks ({@link TransformerKvCache}): a vector of {@link #LANES} positions per multiply-add, no horizontal sums.
+ * Tiles are the parallel work items. A step that is a single tile (decoding one sequence: as many items as KV
+ * heads, two for Qwen2.5-0.5B) runs instead in three phases cut finely over the workers, with the same
+ * arithmetic, once it sees enough positions for the extra hand-offs to pay.
  * <p>
  * The softmax is llama.cpp's: max-subtracted, float exponentials summed in double. The exponential is a
  * polynomial written here with lanewise vector operations, which give the same bits interpreted or compiled
@@ -34,10 +37,9 @@ final class Attention implements RangeTask {
     /** Query vectors one kernel pass multiplies against each loaded key or value vector. */
     private static final int PASS = 4;
     /** Most query vectors (rows × heads of one KV head) in one tile. */
-    static final int TILE_QUERIES = 8;
+    private static final int TILE_QUERIES = 8;
     /** Floats of keys (or values) per position chunk: 32 KiB. */
     private static final int CHUNK_FLOATS = 8192;
-
     /** A one-tile step (decoding) over at least this many positions runs in phases spread over all workers. */
     private static final int PHASED_POSITIONS = 512;
 
