@@ -182,13 +182,8 @@ final class TransformerModel implements LanguageModel {
 
     /** Appends each row's rotated key and its value to its sequence's cache at its position. */
     private void storeKeysAndValues(Batch b, int layer) {
-        int kw = config.keyWidth();
-        int vw = config.valueWidth();
         for (int t = 0; t < b.rows; t++) {
-            TransformerKvCache cache = b.caches[t];
-            int pos = b.positions[t];
-            System.arraycopy(b.k, t * kw, cache.keys[layer], pos * kw, kw);
-            System.arraycopy(b.v, t * vw, cache.values[layer], pos * vw, vw);
+            b.caches[t].store(layer, b.positions[t], b.k, t * config.keyWidth(), b.v, t * config.valueWidth());
         }
     }
 
@@ -313,7 +308,7 @@ final class TransformerModel implements LanguageModel {
             this.ropeCos = new float[2][maxRows * c.ropeDim() / 2];
             this.ropeSin = new float[2][maxRows * c.ropeDim() / 2];
             this.matmul = new MatMul(pool, Math.max(c.dim(), Math.max(c.ffnDim(), c.attentionWidth())));
-            this.attention = new Attention(c, pool);
+            this.attention = new Attention(c, pool, maxRows);
         }
 
         void add(TransformerKvCache cache, int position, int token) {

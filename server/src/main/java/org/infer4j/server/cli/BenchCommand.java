@@ -24,7 +24,9 @@ import picocli.CommandLine.Option;
  * shape of llama.cpp's {@code llama-bench} markdown table, so the two can be read side by side. As there,
  * {@code ppN} feeds N random tokens in one call to an empty cache and {@code tgN} generates N tokens one at a
  * time from an empty cache; each test runs once untimed to warm up, then {@code -r} timed repetitions, and
- * reports the mean tokens/s ± the sample standard deviation. Load time, the weight bytes one generated token
+ * reports the mean tokens/s ± the sample standard deviation. With {@code -d D} every test starts from a cache
+ * already holding a random prompt of D tokens (fed untimed before each run, as llama-bench's {@code -d} does), so
+ * {@code tg128 @ d4096} is generation speed at long context. Load time, the weight bytes one generated token
  * reads and the garbage collections during each test go to standard error.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
@@ -42,6 +44,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "Generated tokens of the tg test, 0 to skip it (default: ${DEFAULT-VALUE}).")
     int generate;
 
+    @Option(names = {"-d", "--n-depth"}, defaultValue = "0", paramLabel = "N",
+            description = "Prompt tokens already in the cache before each test, fed untimed (default: ${DEFAULT-VALUE}).")
+    int depth;
+
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Worker threads (default: available processors).")
     Integer threads;
 
@@ -58,8 +64,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (prompt < 0 || generate < 0 || repetitions < 1 || batchSize < 1) {
-            throw new CliException("-p and -n must be at least 0, -r and -b at least 1", 1);
+        if (prompt < 0 || generate < 0 || depth < 0 || repetitions < 1 || batchSize < 1) {
+            throw new CliException("-p, -n and -d must be at least 0, -r and -b at least 1", 1);
         }
         int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         PrintWriter out = spec.commandLine().getOut();
@@ -78,12 +84,18 @@ final class BenchCommand implements Callable<Integer> {
             out.println("| model                          |       size |     params | backend    | threads |            test |                  t/s |");
             out.println("| ------------------------------ | ---------: | ---------: | ---------- | ------: | --------------: | -------------------: |");
             out.flush();
+            int contextLength = lm.spec().contextLength();
+            if (depth + Math.max(prompt, generate) > contextLength) {
+                throw new CliException("-d " + depth + " plus " + Math.max(prompt, generate)
+                        + " test tokens exceed the model's context of " + contextLength, 1);
+            }
+            String at = depth > 0 ? " @ d" + depth : "";
             List<Test> tests = new ArrayList<>();
             if (prompt > 0) {
-                tests.add(new Test("pp" + prompt, prompt, true));
+                tests.add(new Test("pp" + prompt + at, prompt, true, depth));
             }
             if (generate > 0) {
-                tests.add(new Test("tg" + generate, generate, false));
+                tests.add(new Test("tg" + generate + at, generate, false, depth));
             }
             for (Test test : tests) {
                 test.run(lm, err); // warm-up
@@ -107,18 +119,21 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** One llama-bench test: {@code tokens} random tokens into a fresh cache, as one prompt or one by one. */
-    private record Test(String name, int tokens, boolean prompt) {
+    /**
+     * One llama-bench test: {@code tokens} random tokens, as one prompt or one by one, into a fresh cache that
+     * first gets {@code depth} random prompt tokens, untimed.
+     */
+    private record Test(String name, int tokens, boolean prompt, int depth) {
         /** Seconds taken. */
         double run(LanguageModel lm, PrintWriter err) {
             int vocab = lm.spec().vocabSize();
             SplittableRandom rnd = new SplittableRandom(tokens);
-            int[] ids = new int[tokens];
-            for (int i = 0; i < tokens; i++) {
-                ids[i] = rnd.nextInt(vocab);
-            }
+            int[] ids = randomTokens(rnd, tokens, vocab);
             float[] logits = new float[vocab];
-            KvCache cache = lm.newCache(tokens);
+            KvCache cache = lm.newCache(depth + tokens);
+            if (depth > 0) {
+                lm.forward(cache, randomTokens(rnd, depth, vocab), logits);
+            }
             long t0 = System.nanoTime();
             if (prompt) {
                 lm.forward(cache, ids, logits);
@@ -130,6 +145,14 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
             return (System.nanoTime() - t0) / 1e9;
+        }
+
+        private static int[] randomTokens(SplittableRandom rnd, int count, int vocab) {
+            int[] ids = new int[count];
+            for (int i = 0; i < count; i++) {
+                ids[i] = rnd.nextInt(vocab);
+            }
+            return ids;
         }
     }
 

@@ -35,4 +35,21 @@ class BenchCommandTest {
         assertThat(bad.code()).isNotZero();
         assertThat(bad.err()).contains("-r");
     }
+
+    @Test
+    void depthFillsTheCacheFirstAndNamesTheTestAsLlamaBench() {
+        TokenizeCommandTest.Run run = TokenizeCommandTest.run("bench", "-m", STORIES.toString(), "-p", "8", "-n", "4",
+                "-d", "100", "-r", "1", "-t", "1");
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(run.out()).containsPattern("\\| +pp8 @ d100 \\| +[0-9.]+ ± [0-9.]+ \\|")
+                .containsPattern("\\| +tg4 @ d100 \\| +[0-9.]+ ± [0-9.]+ \\|");
+    }
+
+    @Test
+    void depthBeyondTheContextIsRejected() {
+        TokenizeCommandTest.Run run = TokenizeCommandTest.run("bench", "-m", STORIES.toString(), "-p", "0", "-n", "4",
+                "-d", "1000000", "-r", "1");
+        assertThat(run.code()).isNotZero();
+        assertThat(run.err()).contains("-d 1000000", "context");
+    }
 }
