@@ -14,7 +14,7 @@ import org.infer4j.gguf.GgmlType;
  * fused-multiply-added with the quantized input decoded to floats ({@link Activations#q8Floats()}), so the sums
  * are those of ggml's integer kernel up to float rounding. This measured as fast as 16-bit integer products
  * for one token and is much faster for many, where the decoded block serves a whole tile of tokens. One token
- * runs four rows at once (independent chains of fused multiply-adds) and scales each block's sum; a batch
+ * runs two rows at once (two independent chains of fused multiply-adds) and scales each block's sum; a batch
  * runs one row against a tile of {@value #TILE} tokens, scaling the decoded weights once for the whole tile,
  * while a group of rows and a chunk of the tile's input stay in L1. The two orders differ only in float
  * rounding (a few ulps of the sum).
@@ -50,9 +50,6 @@ public record Q8_0Matrix(String name, MemorySegment data, int rows, int cols) im
         long rowBytes = (long) blocks * BLOCK_BYTES;
         if (tokens == 1) {
             int r = rowFrom;
-            for (; r + 3 < rowTo; r += 4) {
-                dotRows4(data, r * rowBytes, rowBytes, blocks, xf, out, outOffset + r);
-            }
             for (; r + 1 < rowTo; r += 2) {
                 dotRows2(data, r * rowBytes, (r + 1) * rowBytes, blocks, xf, out, outOffset + r);
             }
@@ -126,40 +123,6 @@ public record Q8_0Matrix(String name, MemorySegment data, int rows, int cols) im
     }
 
     /**
-     * Four consecutive rows · one token: {@code out[o .. o+3]}, each as {@link #dot}; four chains in flight share
-     * each input load. Measured 8-10% faster than two rows at a time.
-     */
-    static void dotRows4(MemorySegment w, long row0, long rowBytes, int blocks, float[] x, float[] out, int o) {
-        FloatVector a0 = FloatVector.zero(Kernels.FLOATS), a1 = a0, a2 = a0, a3 = a0;
-        for (int b = 0; b < blocks; b++) {
-            long k0 = row0 + (long) b * BLOCK_BYTES;
-            long k1 = k0 + rowBytes;
-            long k2 = k1 + rowBytes;
-            long k3 = k2 + rowBytes;
-            FloatVector xv = FloatVector.fromArray(Kernels.FLOATS, x, 32 * b);
-            FloatVector s0 = raw(w, k0, 0).mul(xv);
-            FloatVector s1 = raw(w, k1, 0).mul(xv);
-            FloatVector s2 = raw(w, k2, 0).mul(xv);
-            FloatVector s3 = raw(w, k3, 0).mul(xv);
-            for (int c = Kernels.LANES; c < 32; c += Kernels.LANES) {
-                xv = FloatVector.fromArray(Kernels.FLOATS, x, 32 * b + c);
-                s0 = raw(w, k0, c).fma(xv, s0);
-                s1 = raw(w, k1, c).fma(xv, s1);
-                s2 = raw(w, k2, c).fma(xv, s2);
-                s3 = raw(w, k3, c).fma(xv, s3);
-            }
-            a0 = s0.fma(scale(w, k0), a0);
-            a1 = s1.fma(scale(w, k1), a1);
-            a2 = s2.fma(scale(w, k2), a2);
-            a3 = s3.fma(scale(w, k3), a3);
-        }
-        out[o] = Kernels.sum(a0);
-        out[o + 1] = Kernels.sum(a1);
-        out[o + 2] = Kernels.sum(a2);
-        out[o + 3] = Kernels.sum(a3);
-    }
-
-    /**
      * One row · {@value #TILE} tokens whose inputs start at {@code x0}, {@code cols} apart, over blocks
      * {@code [bFrom, bTo)} of {@code blocks}. A row split into several chunks keeps the tokens' vector accumulators
      * between calls in {@code acc[ao ..]} ({@link #ACCUMULATORS} floats; stored and reloaded exactly, they chain as
@@ -229,7 +192,7 @@ public record Q8_0Matrix(String name, MemorySegment data, int rows, int cols) im
     }
 
     private static FloatVector scale(MemorySegment w, long block) {
-        return FloatVector.broadcast(Kernels.FLOATS, Half.f16ToFloat(w.get(Kernels.HALF, block)));
+        return FloatVector.broadcast(Kernels.FLOATS, Float.float16ToFloat(w.get(Kernels.HALF, block)));
     }
 
     @Override
