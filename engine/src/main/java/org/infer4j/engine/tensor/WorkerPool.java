@@ -1,6 +1,7 @@
 package org.infer4j.engine.tensor;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -9,7 +10,10 @@ import java.util.concurrent.locks.LockSupport;
  * that get less CPU (the machine is shared) take fewer chunks and all finish together.
  * <p>
  * Between tasks workers spin briefly, then park: a forward pass issues hundreds of short tasks per token
- * and a park/unpark round trip per task would cost more than the work. Nothing is allocated per call.
+ * and a park/unpark round trip per task would cost more than the work. Only a thread that said it was going
+ * to park is unparked (new task for a helper, last helper done for the caller): unparking a spinning thread
+ * takes a lock and signals a condition for nothing, and a token's hundred-odd hand-offs would pay it every
+ * time. Nothing is allocated per call.
  * One caller at a time (the model's inference thread).
  */
 public final class WorkerPool implements AutoCloseable {
@@ -20,9 +24,13 @@ public final class WorkerPool implements AutoCloseable {
     private final Thread[] helpers;
     private final AtomicInteger nextIndex = new AtomicInteger();
     private final AtomicInteger running = new AtomicInteger();
+    /** Per helper: true from just before it parks until it sees a new generation. */
+    private final AtomicIntegerArray parking;
     private volatile int generation;
     private volatile boolean closed;
     private volatile Thread caller;
+    /** True while the caller may be parked waiting for the helpers (same protocol as {@link #parking}). */
+    private volatile boolean callerParking;
     private RangeTask task;
     private int count;
     private int chunk;
@@ -34,6 +42,7 @@ public final class WorkerPool implements AutoCloseable {
         }
         this.threads = threads;
         this.helpers = new Thread[threads - 1];
+        this.parking = new AtomicIntegerArray(helpers.length);
         for (int i = 0; i < helpers.length; i++) {
             int worker = i + 1;
             helpers[i] = Thread.ofPlatform().daemon().name("infer4j-worker-" + worker).unstarted(() -> helperLoop(worker));
@@ -71,8 +80,12 @@ public final class WorkerPool implements AutoCloseable {
         nextIndex.set(0);
         running.set(helpers.length);
         generation = generation + 1; // volatile write publishes the fields above
-        for (Thread t : helpers) {
-            LockSupport.unpark(t);
+        for (int i = 0; i < helpers.length; i++) {
+            // A helper sets its flag before it re-reads the generation and parks, so either it sees the new
+            // generation and does not park, or we see its flag and wake it.
+            if (parking.get(i) != 0) {
+                LockSupport.unpark(helpers[i]);
+            }
         }
         try {
             work(0);
@@ -84,9 +97,13 @@ public final class WorkerPool implements AutoCloseable {
             if (++spins < SPINS_BEFORE_PARK) {
                 Thread.onSpinWait();
             } else {
-                LockSupport.parkNanos(this, 50_000);
+                callerParking = true;
+                if (running.get() > 0) {
+                    LockSupport.parkNanos(this, 50_000);
+                }
             }
         }
+        callerParking = false;
         this.task = null;
         Throwable f = failure;
         if (f != null) {
@@ -109,15 +126,20 @@ public final class WorkerPool implements AutoCloseable {
 
     private void helperLoop(int worker) {
         int seen = 0;
+        int slot = worker - 1;
         while (true) {
             int spins = 0;
             while (generation == seen && !closed) {
                 if (++spins < SPINS_BEFORE_PARK) {
                     Thread.onSpinWait();
                 } else {
-                    LockSupport.park(this);
+                    parking.set(slot, 1);
+                    if (generation == seen && !closed) {
+                        LockSupport.park(this);
+                    }
                 }
             }
+            parking.set(slot, 0);
             if (closed) {
                 return;
             }
@@ -128,7 +150,7 @@ public final class WorkerPool implements AutoCloseable {
                 failure = e;
                 nextIndex.set(Integer.MAX_VALUE / 2); // stop handing out chunks
             }
-            if (running.decrementAndGet() == 0) {
+            if (running.decrementAndGet() == 0 && callerParking) {
                 LockSupport.unpark(caller);
             }
         }

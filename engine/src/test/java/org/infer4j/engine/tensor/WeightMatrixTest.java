@@ -107,6 +107,37 @@ class WeightMatrixTest {
     }
 
     /**
+     * One token: a row's sum is the same to the bit whether the row is computed alone, with a neighbour or in a group
+     * of four (the one-token kernels run several rows at once and a worker's chunk may start at any row), so the
+     * logits do not depend on the thread count.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
+    void oneTokenRowsDoNotDependOnTheirGrouping(GgmlType type) {
+        Random rnd = new Random(13);
+        int rows = 23, cols = 896;
+        WeightMatrix m = WeightMatrix.of("w", type, MemorySegment.ofArray(encode(type, randomFloats(rnd, rows * cols), rows, cols)), rows, cols);
+        Activations x = new Activations(1, cols);
+        System.arraycopy(randomFloats(rnd, cols), 0, x.values(), 0, cols);
+        x.set(1, cols);
+        x.prepare(m.inputFormat());
+        float[] scratch = new float[Math.max(4096, m.scratchFloats())];
+        float[] whole = new float[rows];
+        m.multiply(x, whole, 0, rows, 0, rows, scratch);
+        for (int start = 0; start < 4; start++) {
+            for (int step = 1; step <= 5; step++) {
+                float[] pieces = new float[rows];
+                for (int from = 0; from < rows; ) {
+                    int to = Math.min(rows, from + (from == 0 ? start + 1 : step));
+                    m.multiply(x, pieces, 0, rows, from, to, scratch);
+                    from = to;
+                }
+                assertThat(pieces).as("first piece %d rows, then %d", start + 1, step).containsExactly(whole);
+            }
+        }
+    }
+
+    /**
      * The batched kernels (token tiles, row groups, column chunks) and the one-token kernels agree up to float
      * rounding: 19 tokens are two tiles of 8 and a tail of 3; 300 rows of 1280 span several row groups and two
      * column chunks.
