@@ -21,6 +21,14 @@ public final class Activations {
     private final int[] q8kSums;
     private final int maxTokens;
     private final int maxCols;
+    /** The prepared forms rearranged for {@link TileGemm} (allocated on the first batch of several tokens). */
+    private float[] floatPanels;
+    private float[] q8Panels;
+    private float[] q8kFloats;
+    private float[] q8kPanels;
+    private InputFormat floatPanelFormat;
+    private boolean q8PanelsReady;
+    private boolean q8kPanelsReady;
     private int tokens;
     private int cols;
     private InputFormat roundedFormat;
@@ -55,6 +63,9 @@ public final class Activations {
         this.q8Ready = false;
         this.q8SumsReady = false;
         this.q8kReady = false;
+        this.floatPanelFormat = null;
+        this.q8PanelsReady = false;
+        this.q8kPanelsReady = false;
         return this;
     }
 
@@ -70,8 +81,18 @@ public final class Activations {
         return cols;
     }
 
-    /** Computes the derived form {@code format} (once per {@link #set}); call before a parallel multiply. */
+    /**
+     * Computes the derived form {@code format} (once per {@link #set}); call before a parallel multiply. For a
+     * batch of several tokens it also lays that form out as {@link #panels} for the batched kernel.
+     */
     public void prepare(InputFormat format) {
+        prepareValues(format);
+        if (tokens > 1) {
+            preparePanels(format);
+        }
+    }
+
+    private void prepareValues(InputFormat format) {
         switch (format) {
             case F32 -> { }
             case F16_ROUNDED, BF16_ROUNDED -> {
@@ -99,7 +120,7 @@ public final class Activations {
             }
             case Q8_1 -> {
                 if (!q8SumsReady) {
-                    prepare(InputFormat.Q8_0);
+                    prepareValues(InputFormat.Q8_0);
                     for (int t = 0; t < tokens; t++) {
                         Quantizer.q8BlockSums(values, t * cols, cols, q8Values, t * cols, q8Sums, t * cols / Q8_BLOCK);
                     }
@@ -119,6 +140,84 @@ public final class Activations {
                 }
             }
         }
+    }
+
+    private void preparePanels(InputFormat format) {
+        switch (format) {
+            case F32, F16_ROUNDED, BF16_ROUNDED -> {
+                if (floatPanelFormat != format) {
+                    floatPanels = panelBuffer(floatPanels);
+                    layOutPanels(floats(format), floatPanels);
+                    floatPanelFormat = format;
+                }
+            }
+            case Q8_0, Q8_1 -> {
+                if (!q8PanelsReady) {
+                    q8Panels = panelBuffer(q8Panels);
+                    layOutPanels(q8Floats, q8Panels);
+                    q8PanelsReady = true;
+                }
+            }
+            case Q8_K -> {
+                if (!q8kPanelsReady) {
+                    if (q8kFloats == null) {
+                        q8kFloats = new float[maxTokens * maxCols];
+                    }
+                    for (int i = 0, n = tokens * cols; i < n; i++) {
+                        q8kFloats[i] = q8kValues[i] * q8kScales[i / Q8K_BLOCK];
+                    }
+                    q8kPanels = panelBuffer(q8kPanels);
+                    layOutPanels(q8kFloats, q8kPanels);
+                    q8kPanelsReady = true;
+                }
+            }
+        }
+    }
+
+    private float[] panelBuffer(float[] panels) {
+        return panels != null ? panels : new float[TileGemm.paddedTokens(maxTokens) * maxCols];
+    }
+
+    /**
+     * Rows {@code src[t·cols ..]} → panels of {@link TileGemm#PANEL} tokens, token-minor: panel p holds, for each
+     * column k, the values of tokens {@code p·PANEL ..} at {@code p·cols·PANEL + k·PANEL}, zero past the last token.
+     */
+    private void layOutPanels(float[] src, float[] panels) {
+        final int width = TileGemm.PANEL;
+        for (int p = 0; p * width < tokens; p++) {
+            int first = p * width;
+            int count = Math.min(width, tokens - first);
+            int base = p * cols * width;
+            for (int k = 0; k < cols; k++) {
+                int d = base + k * width;
+                for (int j = 0; j < count; j++) {
+                    panels[d + j] = src[(first + j) * cols + k];
+                }
+                for (int j = count; j < width; j++) {
+                    panels[d + j] = 0;
+                }
+            }
+        }
+    }
+
+    /**
+     * The input in form {@code format} as {@link TileGemm}'s panels of {@link TileGemm#PANEL} tokens (the Q8 forms
+     * decoded to value × scale, {@link #q8Floats()}); prepared by {@link #prepare} when there are several tokens.
+     */
+    float[] panels(InputFormat format) {
+        boolean ready = switch (format) {
+            case F32, F16_ROUNDED, BF16_ROUNDED -> floatPanelFormat == format;
+            case Q8_0, Q8_1 -> q8PanelsReady;
+            case Q8_K -> q8kPanelsReady;
+        };
+        if (!ready) {
+            throw new IllegalStateException(format + " panels not prepared");
+        }
+        return switch (format) {
+            case F32, F16_ROUNDED, BF16_ROUNDED -> floatPanels;
+            case Q8_0, Q8_1 -> q8Panels;
+            case Q8_K -> q8kPanels;
+        };
     }
 
     /** Rows of floats in the prepared float form ({@code F32}, {@code F16_ROUNDED} or {@code BF16_ROUNDED}). */
