@@ -9,6 +9,8 @@ package org.infer4j.engine.tensor;
 public final class Activations {
     public static final int Q8_BLOCK = 32;
     public static final int Q8K_BLOCK = 256;
+    /** Columns laid out into panels at a time. */
+    private static final int PANEL_STRIP = 64;
 
     private final float[] values;
     private final float[] rounded;
@@ -27,6 +29,12 @@ public final class Activations {
     private float[] q8kFloats;
     private float[] q8kPanels;
     private InputFormat floatPanelFormat;
+    /** Work handed to the pool by {@link #prepare}: created once, steered by the fields below. */
+    private final RangeTask quantizeTask = this::quantizeTokens;
+    private final RangeTask panelTask = this::layOutStrips;
+    private InputFormat quantizing;
+    private float[] panelSource;
+    private float[] panelTarget;
     private boolean q8PanelsReady;
     private boolean q8kPanelsReady;
     private int tokens;
@@ -86,13 +94,15 @@ public final class Activations {
      * batch of several tokens it also lays that form out as {@link #panels} for the batched kernel.
      */
     public void prepare(InputFormat format) {
-        prepareValues(format);
-        if (tokens > 1) {
-            preparePanels(format);
-        }
+        prepare(format, null);
     }
 
-    private void prepareValues(InputFormat format) {
+    /**
+     * As {@link #prepare(InputFormat)}, sharing a batch's quantization and panel layout among {@code pool}'s workers
+     * (by tokens, then by strips of columns): done by one thread it would take a sixth of a prompt's time.
+     * {@code pool} may be null (the caller does it all); a single token is always prepared by the caller.
+     */
+    public void prepare(InputFormat format, WorkerPool pool) {
         switch (format) {
             case F32 -> { }
             case F16_ROUNDED, BF16_ROUNDED -> {
@@ -104,23 +114,16 @@ public final class Activations {
                     roundedFormat = format;
                 }
             }
-            case Q8_0 -> {
+            case Q8_0, Q8_1 -> {
                 if (!q8Ready) {
                     if (cols % Q8_BLOCK != 0) {
                         throw new IllegalStateException("Q8_0 input needs a multiple of " + Q8_BLOCK + " columns, got " + cols);
                     }
-                    for (int t = 0; t < tokens; t++) {
-                        Quantizer.quantizeQ8Activations(values, t * cols, cols, q8Values, t * cols, q8Scales, t * cols / Q8_BLOCK);
-                    }
-                    for (int i = 0, n = tokens * cols; i < n; i++) {
-                        q8Floats[i] = q8Values[i] * q8Scales[i / Q8_BLOCK];
-                    }
+                    quantizing = InputFormat.Q8_0;
+                    run(pool, tokens, quantizeTask);
                     q8Ready = true;
                 }
-            }
-            case Q8_1 -> {
-                if (!q8SumsReady) {
-                    prepareValues(InputFormat.Q8_0);
+                if (format == InputFormat.Q8_1 && !q8SumsReady) {
                     for (int t = 0; t < tokens; t++) {
                         Quantizer.q8BlockSums(values, t * cols, cols, q8Values, t * cols, q8Sums, t * cols / Q8_BLOCK);
                     }
@@ -132,69 +135,108 @@ public final class Activations {
                     if (cols % Q8K_BLOCK != 0) {
                         throw new IllegalStateException("Q8_K input needs a multiple of " + Q8K_BLOCK + " columns, got " + cols);
                     }
-                    for (int t = 0; t < tokens; t++) {
-                        Quantizer.quantizeQ8KActivations(values, t * cols, cols, q8kValues, t * cols,
-                                q8kScales, t * cols / Q8K_BLOCK, q8kSums, t * cols / 16);
+                    if (tokens > 1 && q8kFloats == null) {
+                        q8kFloats = new float[maxTokens * maxCols];
                     }
+                    quantizing = InputFormat.Q8_K;
+                    run(pool, tokens, quantizeTask);
                     q8kReady = true;
+                }
+            }
+        }
+        if (tokens > 1) {
+            preparePanels(format, pool);
+        }
+    }
+
+    private static void run(WorkerPool pool, int count, RangeTask task) {
+        if (pool == null || count == 1) {
+            task.run(0, count, 0);
+        } else {
+            pool.parallelFor(count, task);
+        }
+    }
+
+    /** Quantizes tokens {@code [from, to)} to the form {@link #quantizing}, and decodes them back to floats. */
+    private void quantizeTokens(int from, int to, int worker) {
+        for (int t = from; t < to; t++) {
+            int at = t * cols;
+            if (quantizing == InputFormat.Q8_0) {
+                Quantizer.quantizeQ8Activations(values, at, cols, q8Values, at, q8Scales, at / Q8_BLOCK);
+                for (int i = at; i < at + cols; i++) {
+                    q8Floats[i] = q8Values[i] * q8Scales[i / Q8_BLOCK];
+                }
+            } else {
+                Quantizer.quantizeQ8KActivations(values, at, cols, q8kValues, at, q8kScales, at / Q8K_BLOCK, q8kSums, at / 16);
+                if (tokens > 1) {
+                    for (int i = at; i < at + cols; i++) {
+                        q8kFloats[i] = q8kValues[i] * q8kScales[i / Q8K_BLOCK];
+                    }
                 }
             }
         }
     }
 
-    private void preparePanels(InputFormat format) {
+    private void preparePanels(InputFormat format, WorkerPool pool) {
         switch (format) {
             case F32, F16_ROUNDED, BF16_ROUNDED -> {
                 if (floatPanelFormat != format) {
-                    floatPanels = panelBuffer(floatPanels);
-                    layOutPanels(floats(format), floatPanels);
+                    floatPanels = layOutPanels(floats(format), floatPanels, pool);
                     floatPanelFormat = format;
                 }
             }
             case Q8_0, Q8_1 -> {
                 if (!q8PanelsReady) {
-                    q8Panels = panelBuffer(q8Panels);
-                    layOutPanels(q8Floats, q8Panels);
+                    q8Panels = layOutPanels(q8Floats, q8Panels, pool);
                     q8PanelsReady = true;
                 }
             }
             case Q8_K -> {
                 if (!q8kPanelsReady) {
-                    if (q8kFloats == null) {
-                        q8kFloats = new float[maxTokens * maxCols];
-                    }
-                    for (int i = 0, n = tokens * cols; i < n; i++) {
-                        q8kFloats[i] = q8kValues[i] * q8kScales[i / Q8K_BLOCK];
-                    }
-                    q8kPanels = panelBuffer(q8kPanels);
-                    layOutPanels(q8kFloats, q8kPanels);
+                    q8kPanels = layOutPanels(q8kFloats, q8kPanels, pool);
                     q8kPanelsReady = true;
                 }
             }
         }
     }
 
-    private float[] panelBuffer(float[] panels) {
-        return panels != null ? panels : new float[TileGemm.paddedTokens(maxTokens) * maxCols];
+    /** Lays out rows {@code src[t·cols ..]} as panels into {@code panels} (allocated on first use); returns it. */
+    private float[] layOutPanels(float[] src, float[] panels, WorkerPool pool) {
+        if (panels == null) {
+            panels = new float[TileGemm.paddedTokens(maxTokens) * maxCols];
+        }
+        panelSource = src;
+        panelTarget = panels;
+        run(pool, Math.ceilDiv(cols, PANEL_STRIP), panelTask);
+        panelSource = null;
+        panelTarget = null;
+        return panels;
     }
 
     /**
-     * Rows {@code src[t·cols ..]} → panels of {@link TileGemm#PANEL} tokens, token-minor: panel p holds, for each
-     * column k, the values of tokens {@code p·PANEL ..} at {@code p·cols·PANEL + k·PANEL}, zero past the last token.
+     * Columns {@code [from·PANEL_STRIP, to·PANEL_STRIP)} of every token → panels of {@link TileGemm#PANEL} tokens,
+     * token-minor: panel p holds, for each column k, the values of tokens {@code p·PANEL ..} at
+     * {@code p·cols·PANEL + k·PANEL}, zero past the last token. A strip at a time, so each token's row is read in
+     * order while the strip's panel rows stay in L1.
      */
-    private void layOutPanels(float[] src, float[] panels) {
+    private void layOutStrips(int from, int to, int worker) {
         final int width = TileGemm.PANEL;
+        float[] src = panelSource;
+        float[] panels = panelTarget;
         for (int p = 0; p * width < tokens; p++) {
             int first = p * width;
             int count = Math.min(width, tokens - first);
             int base = p * cols * width;
-            for (int k = 0; k < cols; k++) {
-                int d = base + k * width;
+            for (int k0 = from * PANEL_STRIP, kEnd = Math.min(cols, to * PANEL_STRIP); k0 < kEnd; k0 += PANEL_STRIP) {
+                int k1 = Math.min(kEnd, k0 + PANEL_STRIP);
                 for (int j = 0; j < count; j++) {
-                    panels[d + j] = src[(first + j) * cols + k];
+                    int s = (first + j) * cols;
+                    for (int k = k0; k < k1; k++) {
+                        panels[base + k * width + j] = src[s + k];
+                    }
                 }
-                for (int j = count; j < width; j++) {
-                    panels[d + j] = 0;
+                for (int k = k0; k < k1; k++) {
+                    java.util.Arrays.fill(panels, base + k * width + count, base + (k + 1) * width, 0f);
                 }
             }
         }

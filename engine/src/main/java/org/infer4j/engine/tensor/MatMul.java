@@ -56,7 +56,7 @@ public final class MatMul implements RangeTask {
                 throw new IllegalArgumentException(w.name() + " has " + w.cols() + " columns, input has " + x.cols());
             }
             need = Math.max(need, w.scratchFloats());
-            x.prepare(w.inputFormat());
+            x.prepare(w.inputFormat(), pool);
             rows += w.rows();
         }
         if (need > scratch[0].length) {
