@@ -26,14 +26,13 @@ public final class Activations {
     /** The prepared forms rearranged for {@link TileGemm} (allocated on the first batch of several tokens). */
     private float[] floatPanels;
     private float[] q8Panels;
-    private float[] q8kFloats;
     private float[] q8kPanels;
     private InputFormat floatPanelFormat;
     /** Work handed to the pool by {@link #prepare}: created once, steered by the fields below. */
     private final RangeTask quantizeTask = this::quantizeTokens;
     private final RangeTask panelTask = this::layOutStrips;
     private InputFormat quantizing;
-    private float[] panelSource;
+    private InputFormat panelSource;
     private float[] panelTarget;
     private boolean q8PanelsReady;
     private boolean q8kPanelsReady;
@@ -135,9 +134,6 @@ public final class Activations {
                     if (cols % Q8K_BLOCK != 0) {
                         throw new IllegalStateException("Q8_K input needs a multiple of " + Q8K_BLOCK + " columns, got " + cols);
                     }
-                    if (tokens > 1 && q8kFloats == null) {
-                        q8kFloats = new float[maxTokens * maxCols];
-                    }
                     quantizing = InputFormat.Q8_K;
                     run(pool, tokens, quantizeTask);
                     q8kReady = true;
@@ -163,16 +159,13 @@ public final class Activations {
             int at = t * cols;
             if (quantizing == InputFormat.Q8_0) {
                 Quantizer.quantizeQ8Activations(values, at, cols, q8Values, at, q8Scales, at / Q8_BLOCK);
-                for (int i = at; i < at + cols; i++) {
-                    q8Floats[i] = q8Values[i] * q8Scales[i / Q8_BLOCK];
+                if (tokens == 1) {
+                    for (int i = at; i < at + cols; i++) {
+                        q8Floats[i] = q8Values[i] * q8Scales[i / Q8_BLOCK];
+                    }
                 }
             } else {
                 Quantizer.quantizeQ8KActivations(values, at, cols, q8kValues, at, q8kScales, at / Q8K_BLOCK, q8kSums, at / 16);
-                if (tokens > 1) {
-                    for (int i = at; i < at + cols; i++) {
-                        q8kFloats[i] = q8kValues[i] * q8kScales[i / Q8K_BLOCK];
-                    }
-                }
             }
         }
     }
@@ -181,34 +174,33 @@ public final class Activations {
         switch (format) {
             case F32, F16_ROUNDED, BF16_ROUNDED -> {
                 if (floatPanelFormat != format) {
-                    floatPanels = layOutPanels(floats(format), floatPanels, pool);
+                    floatPanels = layOutPanels(format, floatPanels, pool);
                     floatPanelFormat = format;
                 }
             }
             case Q8_0, Q8_1 -> {
                 if (!q8PanelsReady) {
-                    q8Panels = layOutPanels(q8Floats, q8Panels, pool);
+                    q8Panels = layOutPanels(InputFormat.Q8_0, q8Panels, pool);
                     q8PanelsReady = true;
                 }
             }
             case Q8_K -> {
                 if (!q8kPanelsReady) {
-                    q8kPanels = layOutPanels(q8kFloats, q8kPanels, pool);
+                    q8kPanels = layOutPanels(InputFormat.Q8_K, q8kPanels, pool);
                     q8kPanelsReady = true;
                 }
             }
         }
     }
 
-    /** Lays out rows {@code src[t·cols ..]} as panels into {@code panels} (allocated on first use); returns it. */
-    private float[] layOutPanels(float[] src, float[] panels, WorkerPool pool) {
+    /** Lays out the prepared form {@code source} as panels into {@code panels} (allocated on first use); returns it. */
+    private float[] layOutPanels(InputFormat source, float[] panels, WorkerPool pool) {
         if (panels == null) {
             panels = new float[TileGemm.paddedTokens(maxTokens) * maxCols];
         }
-        panelSource = src;
+        panelSource = source;
         panelTarget = panels;
         run(pool, Math.ceilDiv(cols, PANEL_STRIP), panelTask);
-        panelSource = null;
         panelTarget = null;
         return panels;
     }
@@ -221,8 +213,12 @@ public final class Activations {
      */
     private void layOutStrips(int from, int to, int worker) {
         final int width = TileGemm.PANEL;
-        float[] src = panelSource;
         float[] panels = panelTarget;
+        InputFormat source = panelSource;
+        float[] src = switch (source) {
+            case F32, F16_ROUNDED, BF16_ROUNDED -> floats(source);
+            case Q8_0, Q8_1, Q8_K -> null;
+        };
         for (int p = 0; p * width < tokens; p++) {
             int first = p * width;
             int count = Math.min(width, tokens - first);
@@ -231,8 +227,24 @@ public final class Activations {
                 int k1 = Math.min(kEnd, k0 + PANEL_STRIP);
                 for (int j = 0; j < count; j++) {
                     int s = (first + j) * cols;
-                    for (int k = k0; k < k1; k++) {
-                        panels[base + k * width + j] = src[s + k];
+                    int d = base + j;
+                    // The quantized forms are decoded here, value × block scale, as the kernels of one token do.
+                    switch (source) {
+                        case F32, F16_ROUNDED, BF16_ROUNDED -> {
+                            for (int k = k0; k < k1; k++) {
+                                panels[d + k * width] = src[s + k];
+                            }
+                        }
+                        case Q8_0, Q8_1 -> {
+                            for (int k = k0; k < k1; k++) {
+                                panels[d + k * width] = q8Values[s + k] * q8Scales[(s + k) / Q8_BLOCK];
+                            }
+                        }
+                        case Q8_K -> {
+                            for (int k = k0; k < k1; k++) {
+                                panels[d + k * width] = q8kValues[s + k] * q8kScales[(s + k) / Q8K_BLOCK];
+                            }
+                        }
                     }
                 }
                 for (int k = k0; k < k1; k++) {
@@ -244,7 +256,7 @@ public final class Activations {
 
     /**
      * The input in form {@code format} as {@link TileGemm}'s panels of {@link TileGemm#PANEL} tokens (the Q8 forms
-     * decoded to value × scale, {@link #q8Floats()}); prepared by {@link #prepare} when there are several tokens.
+     * decoded to value × scale, as {@link #q8Floats()} for one token); prepared by {@link #prepare} when there are several tokens.
      */
     float[] panels(InputFormat format) {
         boolean ready = switch (format) {
@@ -290,8 +302,8 @@ public final class Activations {
      * and differ from it only in float rounding of the sums.
      */
     float[] q8Floats() {
-        if (!q8Ready) {
-            throw new IllegalStateException("Q8_0 input not prepared");
+        if (!q8Ready || tokens != 1) {
+            throw new IllegalStateException("Q8_0 floats are prepared for a single token (a batch reads panels)");
         }
         return q8Floats;
     }

@@ -65,9 +65,11 @@ public final class MatMul implements RangeTask {
         this.count = n;
         this.input = x;
         this.totalRows = rows;
-        // A batch is handed out in whole micro-tiles of rows, so no chunk ends in a slow partial tile.
+        // A batch is handed out in whole micro-tiles of rows, so no chunk ends in a slow partial tile, and in whole
+        // row groups, so each chunk streams the batch's input through the cache as few times as it can.
         this.unit = batched ? TileGemm.ROWS : 1;
-        pool.parallelFor(Math.ceilDiv(rows, unit), Math.ceilDiv(MIN_ROWS_PER_CHUNK, unit), this);
+        int grain = batched ? TileGemm.ROW_GROUP / TileGemm.ROWS : MIN_ROWS_PER_CHUNK;
+        pool.parallelFor(Math.ceilDiv(rows, unit), grain, this);
         this.input = null;
         matrices[0] = matrices[1] = matrices[2] = null;
         outputs[0] = outputs[1] = outputs[2] = null;

@@ -39,21 +39,20 @@ public record Q8_0Matrix(String name, MemorySegment data, int rows, int cols) im
 
     @Override
     public void multiply(Activations x, float[] out, int outOffset, int outStride, int rowFrom, int rowTo, float[] scratch) {
-        float[] xf = x.q8Floats();
-        int tokens = x.tokens();
-        int blocks = cols / 32;
-        long rowBytes = (long) blocks * BLOCK_BYTES;
-        if (tokens == 1) {
-            int r = rowFrom;
-            for (; r + 1 < rowTo; r += 2) {
-                dotRows2(data, r * rowBytes, (r + 1) * rowBytes, blocks, xf, out, outOffset + r);
-            }
-            if (r < rowTo) {
-                out[outOffset + r] = dot(data, r * rowBytes, blocks, xf, 0);
-            }
+        if (x.tokens() > 1) {
+            TileGemm.multiply(this, x, out, outOffset, outStride, rowFrom, rowTo, scratch);
             return;
         }
-        TileGemm.multiply(this, x, out, outOffset, outStride, rowFrom, rowTo, scratch);
+        float[] xf = x.q8Floats();
+        int blocks = cols / 32;
+        long rowBytes = (long) blocks * BLOCK_BYTES;
+        int r = rowFrom;
+        for (; r + 1 < rowTo; r += 2) {
+            dotRows2(data, r * rowBytes, (r + 1) * rowBytes, blocks, xf, out, outOffset + r);
+        }
+        if (r < rowTo) {
+            out[outOffset + r] = dot(data, r * rowBytes, blocks, xf, 0);
+        }
     }
 
     /** One row · one token: per block, Σ w·x in float lanes, then times the block scale. */

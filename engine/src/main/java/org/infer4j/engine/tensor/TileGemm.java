@@ -30,7 +30,7 @@ final class TileGemm {
     /** Columns dequantized at a time: a multiple of every type's block (256 for the k-quants). */
     static final int K_CHUNK = 256;
     /** Rows dequantized at a time: a whole number of micro-tiles. */
-    static final int ROW_GROUP = 8 * ROWS;
+    static final int ROW_GROUP = 16 * ROWS;
 
     private TileGemm() {}
 
@@ -84,11 +84,11 @@ final class TileGemm {
                     }
                 }
             }
-            for (int r = 0; r < groupRows; r++) {
-                int s = sums + r * sumStride;
-                int o = outOffset + g + r;
-                for (int t = 0; t < tokens; t++) {
-                    out[o + t * outStride] = scratch[s + t];
+            // Token-major, so each token's outputs are written as one run (out is far larger than the caches).
+            for (int t = 0; t < tokens; t++) {
+                int o = outOffset + t * outStride + g;
+                for (int r = 0, s = sums + t; r < groupRows; r++, s += sumStride) {
+                    out[o + r] = scratch[s];
                 }
             }
         }
