@@ -9,6 +9,8 @@ package org.infer4j.engine.tensor;
 public final class Activations {
     public static final int Q8_BLOCK = 32;
     public static final int Q8K_BLOCK = 256;
+    /** Columns laid out into panels at a time. */
+    private static final int PANEL_STRIP = 64;
 
     private final float[] values;
     private final float[] rounded;
@@ -21,6 +23,19 @@ public final class Activations {
     private final int[] q8kSums;
     private final int maxTokens;
     private final int maxCols;
+    /** The prepared forms rearranged for {@link TileGemm} (allocated on the first batch of several tokens). */
+    private float[] floatPanels;
+    private float[] q8Panels;
+    private float[] q8kPanels;
+    private InputFormat floatPanelFormat;
+    /** Work handed to the pool by {@link #prepare}: created once, steered by the fields below. */
+    private final RangeTask quantizeTask = this::quantizeTokens;
+    private final RangeTask panelTask = this::layOutStrips;
+    private InputFormat quantizing;
+    private InputFormat panelSource;
+    private float[] panelTarget;
+    private boolean q8PanelsReady;
+    private boolean q8kPanelsReady;
     private int tokens;
     private int cols;
     private InputFormat roundedFormat;
@@ -55,6 +70,9 @@ public final class Activations {
         this.q8Ready = false;
         this.q8SumsReady = false;
         this.q8kReady = false;
+        this.floatPanelFormat = null;
+        this.q8PanelsReady = false;
+        this.q8kPanelsReady = false;
         return this;
     }
 
@@ -70,8 +88,20 @@ public final class Activations {
         return cols;
     }
 
-    /** Computes the derived form {@code format} (once per {@link #set}); call before a parallel multiply. */
+    /**
+     * Computes the derived form {@code format} (once per {@link #set}); call before a parallel multiply. For a
+     * batch of several tokens it also lays that form out as {@link #panels} for the batched kernel.
+     */
     public void prepare(InputFormat format) {
+        prepare(format, null);
+    }
+
+    /**
+     * As {@link #prepare(InputFormat)}, sharing a batch's quantization and panel layout among {@code pool}'s workers
+     * (by tokens, then by strips of columns): done by one thread it would take a sixth of a prompt's time.
+     * {@code pool} may be null (the caller does it all); a single token is always prepared by the caller.
+     */
+    public void prepare(InputFormat format, WorkerPool pool) {
         switch (format) {
             case F32 -> { }
             case F16_ROUNDED, BF16_ROUNDED -> {
@@ -83,23 +113,16 @@ public final class Activations {
                     roundedFormat = format;
                 }
             }
-            case Q8_0 -> {
+            case Q8_0, Q8_1 -> {
                 if (!q8Ready) {
                     if (cols % Q8_BLOCK != 0) {
                         throw new IllegalStateException("Q8_0 input needs a multiple of " + Q8_BLOCK + " columns, got " + cols);
                     }
-                    for (int t = 0; t < tokens; t++) {
-                        Quantizer.quantizeQ8Activations(values, t * cols, cols, q8Values, t * cols, q8Scales, t * cols / Q8_BLOCK);
-                    }
-                    for (int i = 0, n = tokens * cols; i < n; i++) {
-                        q8Floats[i] = q8Values[i] * q8Scales[i / Q8_BLOCK];
-                    }
+                    quantizing = InputFormat.Q8_0;
+                    run(pool, tokens, quantizeTask);
                     q8Ready = true;
                 }
-            }
-            case Q8_1 -> {
-                if (!q8SumsReady) {
-                    prepare(InputFormat.Q8_0);
+                if (format == InputFormat.Q8_1 && !q8SumsReady) {
                     for (int t = 0; t < tokens; t++) {
                         Quantizer.q8BlockSums(values, t * cols, cols, q8Values, t * cols, q8Sums, t * cols / Q8_BLOCK);
                     }
@@ -111,14 +134,144 @@ public final class Activations {
                     if (cols % Q8K_BLOCK != 0) {
                         throw new IllegalStateException("Q8_K input needs a multiple of " + Q8K_BLOCK + " columns, got " + cols);
                     }
-                    for (int t = 0; t < tokens; t++) {
-                        Quantizer.quantizeQ8KActivations(values, t * cols, cols, q8kValues, t * cols,
-                                q8kScales, t * cols / Q8K_BLOCK, q8kSums, t * cols / 16);
-                    }
+                    quantizing = InputFormat.Q8_K;
+                    run(pool, tokens, quantizeTask);
                     q8kReady = true;
                 }
             }
         }
+        if (tokens > 1) {
+            preparePanels(format, pool);
+        }
+    }
+
+    private static void run(WorkerPool pool, int count, RangeTask task) {
+        if (pool == null || count == 1) {
+            task.run(0, count, 0);
+        } else {
+            pool.parallelFor(count, task);
+        }
+    }
+
+    /** Quantizes tokens {@code [from, to)} to the form {@link #quantizing}, and decodes them back to floats. */
+    private void quantizeTokens(int from, int to, int worker) {
+        for (int t = from; t < to; t++) {
+            int at = t * cols;
+            if (quantizing == InputFormat.Q8_0) {
+                Quantizer.quantizeQ8Activations(values, at, cols, q8Values, at, q8Scales, at / Q8_BLOCK);
+                if (tokens == 1) {
+                    for (int i = at; i < at + cols; i++) {
+                        q8Floats[i] = q8Values[i] * q8Scales[i / Q8_BLOCK];
+                    }
+                }
+            } else {
+                Quantizer.quantizeQ8KActivations(values, at, cols, q8kValues, at, q8kScales, at / Q8K_BLOCK, q8kSums, at / 16);
+            }
+        }
+    }
+
+    private void preparePanels(InputFormat format, WorkerPool pool) {
+        switch (format) {
+            case F32, F16_ROUNDED, BF16_ROUNDED -> {
+                if (floatPanelFormat != format) {
+                    floatPanels = layOutPanels(format, floatPanels, pool);
+                    floatPanelFormat = format;
+                }
+            }
+            case Q8_0, Q8_1 -> {
+                if (!q8PanelsReady) {
+                    q8Panels = layOutPanels(InputFormat.Q8_0, q8Panels, pool);
+                    q8PanelsReady = true;
+                }
+            }
+            case Q8_K -> {
+                if (!q8kPanelsReady) {
+                    q8kPanels = layOutPanels(InputFormat.Q8_K, q8kPanels, pool);
+                    q8kPanelsReady = true;
+                }
+            }
+        }
+    }
+
+    /** Lays out the prepared form {@code source} as panels into {@code panels} (allocated on first use); returns it. */
+    private float[] layOutPanels(InputFormat source, float[] panels, WorkerPool pool) {
+        if (panels == null) {
+            panels = new float[TileGemm.paddedTokens(maxTokens) * maxCols];
+        }
+        panelSource = source;
+        panelTarget = panels;
+        run(pool, Math.ceilDiv(cols, PANEL_STRIP), panelTask);
+        panelTarget = null;
+        return panels;
+    }
+
+    /**
+     * Columns {@code [from·PANEL_STRIP, to·PANEL_STRIP)} of every token → panels of {@link TileGemm#PANEL} tokens,
+     * token-minor: panel p holds, for each column k, the values of tokens {@code p·PANEL ..} at
+     * {@code p·cols·PANEL + k·PANEL}, zero past the last token. A strip at a time, so each token's row is read in
+     * order while the strip's panel rows stay in L1.
+     */
+    private void layOutStrips(int from, int to, int worker) {
+        final int width = TileGemm.PANEL;
+        float[] panels = panelTarget;
+        InputFormat source = panelSource;
+        float[] src = switch (source) {
+            case F32, F16_ROUNDED, BF16_ROUNDED -> floats(source);
+            case Q8_0, Q8_1, Q8_K -> null;
+        };
+        for (int p = 0; p * width < tokens; p++) {
+            int first = p * width;
+            int count = Math.min(width, tokens - first);
+            int base = p * cols * width;
+            for (int k0 = from * PANEL_STRIP, kEnd = Math.min(cols, to * PANEL_STRIP); k0 < kEnd; k0 += PANEL_STRIP) {
+                int k1 = Math.min(kEnd, k0 + PANEL_STRIP);
+                for (int j = 0; j < count; j++) {
+                    int s = (first + j) * cols;
+                    int d = base + j;
+                    // The quantized forms are decoded here, value × block scale, as the kernels of one token do.
+                    switch (source) {
+                        case F32, F16_ROUNDED, BF16_ROUNDED -> {
+                            for (int k = k0; k < k1; k++) {
+                                panels[d + k * width] = src[s + k];
+                            }
+                        }
+                        case Q8_0, Q8_1 -> {
+                            for (int k = k0; k < k1; k++) {
+                                panels[d + k * width] = q8Values[s + k] * q8Scales[(s + k) / Q8_BLOCK];
+                            }
+                        }
+                        case Q8_K -> {
+                            for (int k = k0; k < k1; k++) {
+                                panels[d + k * width] = q8kValues[s + k] * q8kScales[(s + k) / Q8K_BLOCK];
+                            }
+                        }
+                    }
+                }
+                for (int k = k0; k < k1; k++) {
+                    java.util.Arrays.fill(panels, base + k * width + count, base + (k + 1) * width, 0f);
+                }
+            }
+        }
+    }
+
+    /**
+     * The input in form {@code format} as {@link TileGemm}'s panels of {@link TileGemm#PANEL} tokens (the Q8 forms
+     * decoded to value × scale, as {@link #q8Floats()} for one token); prepared by {@link #prepare} when there are several tokens.
+     */
+    float[] panels(InputFormat format) {
+        boolean ready = switch (format) {
+            case F32, F16_ROUNDED, BF16_ROUNDED -> floatPanelFormat == format;
+            case Q8_0, Q8_1 -> q8PanelsReady;
+            case Q8_K -> q8kPanelsReady;
+        };
+        if (!ready) {
+            throw new IllegalStateException(format + " panels not prepared");
+        }
+        return switch (format) {
+            case F32, F16_ROUNDED, BF16_ROUNDED -> floatPanels;
+            case Q8_0, Q8_1 -> q8Panels;
+            case Q8_K -> q8kPanels;
+        };
     }
 
     /** Rows of floats in the prepared float form ({@code F32}, {@code F16_ROUNDED} or {@code BF16_ROUNDED}). */
@@ -149,8 +302,8 @@ public final class Activations {
      * and differ from it only in float rounding of the sums.
      */
     float[] q8Floats() {
-        if (!q8Ready) {
-            throw new IllegalStateException("Q8_0 input not prepared");
+        if (!q8Ready || tokens != 1) {
+            throw new IllegalStateException("Q8_0 floats are prepared for a single token (a batch reads panels)");
         }
         return q8Floats;
     }

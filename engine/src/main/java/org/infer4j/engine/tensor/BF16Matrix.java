@@ -18,12 +18,27 @@ public record BF16Matrix(String name, MemorySegment data, int rows, int cols) im
 
     @Override
     public void multiply(Activations x, float[] out, int outOffset, int outStride, int rowFrom, int rowTo, float[] scratch) {
+        if (x.tokens() > 1) {
+            TileGemm.multiply(this, x, out, outOffset, outStride, rowFrom, rowTo, scratch);
+            return;
+        }
         float[] in = x.floats(InputFormat.BF16_ROUNDED);
         int tokens = x.tokens();
         for (int r = rowFrom; r < rowTo; r++) {
             dequantizeRow(r, scratch, 0);
             for (int t = 0; t < tokens; t++) {
                 out[outOffset + t * outStride + r] = Kernels.dot(scratch, 0, in, t * cols, cols);
+            }
+        }
+    }
+
+    @Override
+    public void dequantizeTile(int rowFrom, int rowTo, int colFrom, int colTo, float[] dst, int dstStride) {
+        for (int r = rowFrom; r < rowTo; r++) {
+            long base = 2L * ((long) r * cols + colFrom);
+            int o = (r - rowFrom) * dstStride;
+            for (int i = 0, n = colTo - colFrom; i < n; i++) {
+                dst[o + i] = Half.bf16ToFloat(data.get(Kernels.HALF, base + 2L * i));
             }
         }
     }

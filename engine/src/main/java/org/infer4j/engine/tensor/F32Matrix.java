@@ -23,6 +23,10 @@ public record F32Matrix(String name, MemorySegment data, int rows, int cols) imp
 
     @Override
     public void multiply(Activations x, float[] out, int outOffset, int outStride, int rowFrom, int rowTo, float[] scratch) {
+        if (x.tokens() > 1) {
+            TileGemm.multiply(this, x, out, outOffset, outStride, rowFrom, rowTo, scratch);
+            return;
+        }
         float[] in = x.floats(InputFormat.F32);
         int tokens = x.tokens();
         for (int r = rowFrom; r < rowTo; r++) {
@@ -30,6 +34,13 @@ public record F32Matrix(String name, MemorySegment data, int rows, int cols) imp
             for (int t = 0; t < tokens; t++) {
                 out[outOffset + t * outStride + r] = Kernels.dot(data, rowByte, in, t * cols, cols);
             }
+        }
+    }
+
+    @Override
+    public void dequantizeTile(int rowFrom, int rowTo, int colFrom, int colTo, float[] dst, int dstStride) {
+        for (int r = rowFrom; r < rowTo; r++) {
+            MemorySegment.copy(data, Kernels.FLOAT, 4L * ((long) r * cols + colFrom), dst, (r - rowFrom) * dstStride, colTo - colFrom);
         }
     }
 

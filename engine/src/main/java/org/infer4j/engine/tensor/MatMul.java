@@ -11,11 +11,15 @@ public final class MatMul implements RangeTask {
     private static final int MIN_SCRATCH = 4096;
 
     private final WorkerPool pool;
-    private final float[][] scratch;
+    /** Per-worker scratch; grown (once) when a larger batch than any before needs more for {@link TileGemm}. */
+    private float[][] scratch;
     private final WeightMatrix[] matrices = new WeightMatrix[3];
     private final float[][] outputs = new float[3][];
     private int count;
     private Activations input;
+    private int totalRows;
+    /** Rows per index of the parallel range. */
+    private int unit = 1;
 
     public MatMul(WorkerPool pool, int maxCols) {
         this.pool = pool;
@@ -44,20 +48,28 @@ public final class MatMul implements RangeTask {
         outputs[1] = o1;
         outputs[2] = o2;
         int rows = 0;
+        boolean batched = x.tokens() > 1;
+        int need = batched ? TileGemm.scratchFloats(x.tokens()) : 0;
         for (int i = 0; i < n; i++) {
             WeightMatrix w = matrices[i];
             if (w.cols() != x.cols()) {
                 throw new IllegalArgumentException(w.name() + " has " + w.cols() + " columns, input has " + x.cols());
             }
-            if (w.scratchFloats() > scratch[0].length) {
-                throw new IllegalArgumentException(w.name() + " needs " + w.scratchFloats() + " floats of scratch");
-            }
-            x.prepare(w.inputFormat());
+            need = Math.max(need, w.scratchFloats());
+            x.prepare(w.inputFormat(), pool);
             rows += w.rows();
+        }
+        if (need > scratch[0].length) {
+            scratch = new float[pool.threads()][need];
         }
         this.count = n;
         this.input = x;
-        pool.parallelFor(rows, MIN_ROWS_PER_CHUNK, this);
+        this.totalRows = rows;
+        // A batch is handed out in whole micro-tiles of rows, so no chunk ends in a slow partial tile, and in whole
+        // row groups, so each chunk streams the batch's input through the cache as few times as it can.
+        this.unit = batched ? TileGemm.ROWS : 1;
+        int grain = batched ? TileGemm.ROW_GROUP / TileGemm.ROWS : MIN_ROWS_PER_CHUNK;
+        pool.parallelFor(Math.ceilDiv(rows, unit), grain, this);
         this.input = null;
         matrices[0] = matrices[1] = matrices[2] = null;
         outputs[0] = outputs[1] = outputs[2] = null;
@@ -65,6 +77,8 @@ public final class MatMul implements RangeTask {
 
     @Override
     public void run(int from, int to, int worker) {
+        from *= unit;
+        to = Math.min(totalRows, to * unit);
         int base = 0;
         for (int i = 0; i < count && from < to; i++) {
             WeightMatrix w = matrices[i];

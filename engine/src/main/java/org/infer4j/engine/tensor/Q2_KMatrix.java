@@ -33,6 +33,10 @@ public record Q2_KMatrix(String name, MemorySegment data, int rows, int cols) im
 
     @Override
     public void multiply(Activations x, float[] out, int outOffset, int outStride, int rowFrom, int rowTo, float[] scratch) {
+        if (x.tokens() > 1) {
+            TileGemm.multiply(this, x, out, outOffset, outStride, rowFrom, rowTo, scratch);
+            return;
+        }
         byte[] xq = x.q8kValues();
         float[] xd = x.q8kScales();
         int[] xsums = x.q8kSums();
@@ -85,6 +89,30 @@ public record Q2_KMatrix(String name, MemorySegment data, int rows, int cols) im
             sum = mins.fma(KQuantLanes.splat(-scale * QuantLanes.half(w, block + 82)), sum);
         }
         return Kernels.sum(sum);
+    }
+
+    @Override
+    public void dequantizeTile(int rowFrom, int rowTo, int colFrom, int colTo, float[] dst, int dstStride) {
+        long rowBytes = (long) (cols / 256) * BLOCK_BYTES;
+        for (int r = rowFrom; r < rowTo; r++) {
+            int o = (r - rowFrom) * dstStride - colFrom;
+            for (int b = colFrom / 256; b < colTo / 256; b++) {
+                long block = r * rowBytes + (long) b * BLOCK_BYTES;
+                float d = QuantLanes.half(data, block + 80);
+                float dmin = QuantLanes.half(data, block + 82);
+                for (int g = 0; g < 16; g++) {
+                    int sc = QuantLanes.u8(data, block + g);
+                    FloatVector dl = FloatVector.broadcast(Kernels.FLOATS, d * (sc & 0x0F));
+                    FloatVector ml = FloatVector.broadcast(Kernels.FLOATS, dmin * (sc >>> 4));
+                    long qs = block + 16 + 32 * (g >>> 3) + 16 * (g & 1);
+                    int shift = 2 * ((g >>> 1) & 3);
+                    for (int c = 0; c < 16; c += Kernels.LANES) {
+                        IntVector q = QuantLanes.widen(QuantLanes.bytes(data, qs + c)).lanewise(VectorOperators.ASHR, shift).and(3);
+                        ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(dl).sub(ml).intoArray(dst, o + 256 * b + 16 * g + c);
+                    }
+                }
+            }
+        }
     }
 
     @Override

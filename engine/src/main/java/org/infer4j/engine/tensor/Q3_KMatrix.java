@@ -1,6 +1,7 @@
 package org.infer4j.engine.tensor;
 
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -35,6 +36,10 @@ public record Q3_KMatrix(String name, MemorySegment data, int rows, int cols) im
 
     @Override
     public void multiply(Activations x, float[] out, int outOffset, int outStride, int rowFrom, int rowTo, float[] scratch) {
+        if (x.tokens() > 1) {
+            TileGemm.multiply(this, x, out, outOffset, outStride, rowFrom, rowTo, scratch);
+            return;
+        }
         byte[] xq = x.q8kValues();
         float[] xd = x.q8kScales();
         int[] xsums = x.q8kSums();
@@ -99,6 +104,31 @@ public record Q3_KMatrix(String name, MemorySegment data, int rows, int cols) im
         int low = g < 8 ? QuantLanes.u8(w, at + g) & 0x0F : QuantLanes.u8(w, at + g - 8) >>> 4;
         int high = (QuantLanes.u8(w, at + 8 + (g & 3)) >>> (2 * (g >>> 2))) & 3;
         return (low | high << 4) - 32;
+    }
+
+    @Override
+    public void dequantizeTile(int rowFrom, int rowTo, int colFrom, int colTo, float[] dst, int dstStride) {
+        long rowBytes = (long) (cols / 256) * BLOCK_BYTES;
+        for (int r = rowFrom; r < rowTo; r++) {
+            int o = (r - rowFrom) * dstStride - colFrom;
+            for (int b = colFrom / 256; b < colTo / 256; b++) {
+                long block = r * rowBytes + (long) b * BLOCK_BYTES;
+                float d = QuantLanes.half(data, block + 108);
+                for (int g = 0; g < 16; g++) {
+                    FloatVector dl = FloatVector.broadcast(Kernels.FLOATS, d * scale(data, block + 96, g));
+                    long qs = block + 32 + 32 * (g >>> 3) + 16 * (g & 1);
+                    long hm = block + 16 * (g & 1);
+                    int j = (g >>> 1) & 3;
+                    int bit = 4 * (g >>> 3) + j;
+                    for (int c = 0; c < 16; c += Kernels.LANES) {
+                        IntVector low = QuantLanes.widen(QuantLanes.bytes(data, qs + c)).lanewise(VectorOperators.ASHR, 2 * j).and(3);
+                        IntVector high = QuantLanes.widen(QuantLanes.bytes(data, hm + c)).lanewise(VectorOperators.ASHR, bit).and(1);
+                        IntVector q = low.add(high.lanewise(VectorOperators.LSHL, 2)).sub(4);
+                        ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(dl).intoArray(dst, o + 256 * b + 16 * g + c);
+                    }
+                }
+            }
+        }
     }
 
     @Override

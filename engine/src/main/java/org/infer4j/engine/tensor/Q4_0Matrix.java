@@ -18,11 +18,6 @@ import org.infer4j.gguf.GgmlType;
  */
 public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols) implements WeightMatrix {
     private static final int BLOCK_BYTES = 18;
-    private static final int TILE = 8;
-    /** Floats of scratch per row of a tile: one vector accumulator per token. */
-    private static final int ACCUMULATORS = TILE * Kernels.LANES;
-    /** Blocks per input chunk: 1024 columns, so a tile of input (8 × 4 KB) stays in the L1 data cache. */
-    private static final int K_CHUNK_BLOCKS = 32;
 
     @Override
     public GgmlType type() {
@@ -36,63 +31,27 @@ public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols) im
 
     @Override
     public int scratchFloats() {
-        return ACCUMULATORS;
+        return 0;
     }
 
     @Override
     public void multiply(Activations x, float[] out, int outOffset, int outStride, int rowFrom, int rowTo, float[] scratch) {
-        float[] xf = x.q8Floats();
-        int tokens = x.tokens();
-        int blocks = cols / 32;
-        long rowBytes = (long) blocks * BLOCK_BYTES;
-        if (tokens == 1) {
-            int r = rowFrom;
-            for (; r + 1 < rowTo; r += 2) {
-                dotRows2(data, r * rowBytes, (r + 1) * rowBytes, blocks, xf, out, outOffset + r);
-            }
-            if (r < rowTo) {
-                out[outOffset + r] = dotRow(data, r * rowBytes, blocks, xf);
-            }
+        if (x.tokens() > 1) {
+            TileGemm.multiply(this, x, out, outOffset, outStride, rowFrom, rowTo, scratch);
             return;
         }
-        // Cache blocking: a tile of TILE tokens' input, cut into chunks of K_CHUNK_BLOCKS blocks (32 KB of floats),
-        // stays in L1 while a group of rows passes over it; the rows' accumulators wait in scratch between chunks.
-        int chunk = Math.min(blocks, K_CHUNK_BLOCKS);
-        int group = Math.min(MatrixTiling.rowGroup(chunk * (long) BLOCK_BYTES), scratch.length / ACCUMULATORS);
-        int tiled = tokens - tokens % TILE;
-        for (int g = rowFrom; g < rowTo; g += group) {
-            int gEnd = Math.min(rowTo, g + group);
-            for (int t = 0; t < tiled; t += TILE) {
-                for (int k = 0; k < blocks; k += chunk) {
-                    int kEnd = Math.min(blocks, k + chunk);
-                    for (int r = g; r < gEnd; r++) {
-                        dotTile(data, r * rowBytes, k, kEnd, blocks, xf, t * cols, cols, scratch, (r - g) * ACCUMULATORS,
-                                out, outOffset + t * outStride + r, outStride);
-                    }
-                }
-            }
-            for (int t = tiled; t < tokens; t++) {
-                for (int r = g; r < gEnd; r++) {
-                    out[outOffset + t * outStride + r] = dot(data, r * rowBytes, blocks, xf, t * cols);
-                }
-            }
+        float[] xf = x.q8Floats();
+        int blocks = cols / 32;
+        long rowBytes = (long) blocks * BLOCK_BYTES;
+        int r = rowFrom;
+        for (; r + 1 < rowTo; r += 2) {
+            dotRows2(data, r * rowBytes, (r + 1) * rowBytes, blocks, xf, out, outOffset + r);
+        }
+        if (r < rowTo) {
+            out[outOffset + r] = dotRow(data, r * rowBytes, blocks, xf);
         }
     }
 
-    /** One row · one token. */
-    static float dot(MemorySegment w, long rowByte, int blocks, float[] x, int xo) {
-        FloatVector acc = FloatVector.zero(Kernels.FLOATS);
-        for (int b = 0; b < blocks; b++) {
-            long block = rowByte + (long) b * BLOCK_BYTES;
-            FloatVector scale = scale(w, block);
-            for (int c = 0; c < 16; c += Kernels.LANES) {
-                IntVector packed = packed(w, block, c);
-                acc = low(packed, scale).fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + 32 * b + c), acc);
-                acc = high(packed, scale).fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + 32 * b + 16 + c), acc);
-            }
-        }
-        return Kernels.sum(acc);
-    }
 
     /**
      * One row · one token, in the order of {@link #dotRows2} (so a row's sum does not depend on how rows were
@@ -116,8 +75,8 @@ public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols) im
     /**
      * Two rows · one token: {@code out[o]} and {@code out[o + 1]}, as {@link #dotRow}; two chains in flight, one
      * input load. Scaling each block's sum rather than each weight, taking the nibbles minus 8 with integer
-     * shifts ({@link #centred}) and the block scale from a table, cut and reading the scale from a table cut the instructions per block of a row from
-     * about 15 to 11: measured 35-40% faster than dequantizing each weight with a fused multiply-add.
+     * shifts ({@link #centred}) and reading the block scale from a table cut the instructions per block of a row
+     * from about 15 to 11: measured 35-40% faster than dequantizing each weight with a fused multiply-add.
      */
     static void dotRows2(MemorySegment w, long rowA, long rowB, int blocks, float[] x, float[] out, int o) {
         FloatVector a = FloatVector.zero(Kernels.FLOATS);
@@ -178,66 +137,6 @@ public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols) im
     }
 
     /**
-     * One row · {@value #TILE} tokens whose inputs start at {@code x0}, {@code cols} apart, over blocks
-     * {@code [bFrom, bTo)} of {@code blocks}. A row split into several chunks keeps the tokens' vector accumulators
-     * between calls in {@code acc[ao ..]} ({@link #ACCUMULATORS} floats; stored and reloaded exactly, they chain as
-     * in {@link #dot}); the call that ends the row writes the sums to {@code out[o + i·outStride]}.
-     */
-    static void dotTile(MemorySegment w, long rowByte, int bFrom, int bTo, int blocks, float[] x, int x0, int cols,
-                        float[] acc, int ao, float[] out, int o, int outStride) {
-        final int n = Kernels.LANES;
-        FloatVector a0 = FloatVector.zero(Kernels.FLOATS), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-        if (bFrom > 0) {
-            a0 = FloatVector.fromArray(Kernels.FLOATS, acc, ao);
-            a1 = FloatVector.fromArray(Kernels.FLOATS, acc, ao + n);
-            a2 = FloatVector.fromArray(Kernels.FLOATS, acc, ao + 2 * n);
-            a3 = FloatVector.fromArray(Kernels.FLOATS, acc, ao + 3 * n);
-            a4 = FloatVector.fromArray(Kernels.FLOATS, acc, ao + 4 * n);
-            a5 = FloatVector.fromArray(Kernels.FLOATS, acc, ao + 5 * n);
-            a6 = FloatVector.fromArray(Kernels.FLOATS, acc, ao + 6 * n);
-            a7 = FloatVector.fromArray(Kernels.FLOATS, acc, ao + 7 * n);
-        }
-        for (int b = bFrom; b < bTo; b++) {
-            long block = rowByte + (long) b * BLOCK_BYTES;
-            FloatVector scale = scale(w, block);
-            for (int c = 0; c < 16; c += Kernels.LANES) {
-                IntVector packed = packed(w, block, c);
-                FloatVector lo = low(packed, scale);
-                FloatVector hi = high(packed, scale);
-                int i = x0 + 32 * b + c;
-                int j = i + 16;
-                a0 = hi.fma(FloatVector.fromArray(Kernels.FLOATS, x, j), lo.fma(FloatVector.fromArray(Kernels.FLOATS, x, i), a0));
-                a1 = hi.fma(FloatVector.fromArray(Kernels.FLOATS, x, j + cols), lo.fma(FloatVector.fromArray(Kernels.FLOATS, x, i + cols), a1));
-                a2 = hi.fma(FloatVector.fromArray(Kernels.FLOATS, x, j + 2 * cols), lo.fma(FloatVector.fromArray(Kernels.FLOATS, x, i + 2 * cols), a2));
-                a3 = hi.fma(FloatVector.fromArray(Kernels.FLOATS, x, j + 3 * cols), lo.fma(FloatVector.fromArray(Kernels.FLOATS, x, i + 3 * cols), a3));
-                a4 = hi.fma(FloatVector.fromArray(Kernels.FLOATS, x, j + 4 * cols), lo.fma(FloatVector.fromArray(Kernels.FLOATS, x, i + 4 * cols), a4));
-                a5 = hi.fma(FloatVector.fromArray(Kernels.FLOATS, x, j + 5 * cols), lo.fma(FloatVector.fromArray(Kernels.FLOATS, x, i + 5 * cols), a5));
-                a6 = hi.fma(FloatVector.fromArray(Kernels.FLOATS, x, j + 6 * cols), lo.fma(FloatVector.fromArray(Kernels.FLOATS, x, i + 6 * cols), a6));
-                a7 = hi.fma(FloatVector.fromArray(Kernels.FLOATS, x, j + 7 * cols), lo.fma(FloatVector.fromArray(Kernels.FLOATS, x, i + 7 * cols), a7));
-            }
-        }
-        if (bTo == blocks) {
-            out[o] = Kernels.sum(a0);
-            out[o + outStride] = Kernels.sum(a1);
-            out[o + 2 * outStride] = Kernels.sum(a2);
-            out[o + 3 * outStride] = Kernels.sum(a3);
-            out[o + 4 * outStride] = Kernels.sum(a4);
-            out[o + 5 * outStride] = Kernels.sum(a5);
-            out[o + 6 * outStride] = Kernels.sum(a6);
-            out[o + 7 * outStride] = Kernels.sum(a7);
-            return;
-        }
-        a0.intoArray(acc, ao);
-        a1.intoArray(acc, ao + n);
-        a2.intoArray(acc, ao + 2 * n);
-        a3.intoArray(acc, ao + 3 * n);
-        a4.intoArray(acc, ao + 4 * n);
-        a5.intoArray(acc, ao + 5 * n);
-        a6.intoArray(acc, ao + 6 * n);
-        a7.intoArray(acc, ao + 7 * n);
-    }
-
-    /**
      * Packed bytes {@code c .. c+LANES} of a block, widened to int lanes: x86 has no byte shifts, and the
      * nibbles are cheapest to split in 32-bit lanes.
      */
@@ -262,6 +161,23 @@ public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols) im
 
     private static FloatVector scale(MemorySegment w, long block) {
         return FloatVector.broadcast(Kernels.FLOATS, Half.f16ToFloat(w.get(Kernels.HALF, block)));
+    }
+
+    @Override
+    public void dequantizeTile(int rowFrom, int rowTo, int colFrom, int colTo, float[] dst, int dstStride) {
+        long rowBytes = (long) (cols / 32) * BLOCK_BYTES;
+        for (int r = rowFrom; r < rowTo; r++) {
+            int o = (r - rowFrom) * dstStride - colFrom;
+            for (int b = colFrom / 32; b < colTo / 32; b++) {
+                long block = r * rowBytes + (long) b * BLOCK_BYTES;
+                FloatVector scale = scale(data, block);
+                for (int c = 0; c < 16; c += Kernels.LANES) {
+                    IntVector packed = packed(data, block, c);
+                    low(packed, scale).intoArray(dst, o + 32 * b + c);
+                    high(packed, scale).intoArray(dst, o + 32 * b + 16 + c);
+                }
+            }
+        }
     }
 
     @Override

@@ -34,6 +34,10 @@ public record Q5_0Matrix(String name, MemorySegment data, int rows, int cols) im
 
     @Override
     public void multiply(Activations x, float[] out, int outOffset, int outStride, int rowFrom, int rowTo, float[] scratch) {
+        if (x.tokens() > 1) {
+            TileGemm.multiply(this, x, out, outOffset, outStride, rowFrom, rowTo, scratch);
+            return;
+        }
         byte[] xq = x.q8Values();
         float[] xs = x.q8Scales();
         int tokens = x.tokens();
@@ -65,6 +69,28 @@ public record Q5_0Matrix(String name, MemorySegment data, int rows, int cols) im
             acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Kernels.FLOATS, scale), acc);
         }
         return Kernels.sum(acc);
+    }
+
+    @Override
+    public void dequantizeTile(int rowFrom, int rowTo, int colFrom, int colTo, float[] dst, int dstStride) {
+        long rowBytes = (long) (cols / 32) * BLOCK_BYTES;
+        for (int r = rowFrom; r < rowTo; r++) {
+            int o = (r - rowFrom) * dstStride - colFrom;
+            for (int b = colFrom / 32; b < colTo / 32; b++) {
+                long block = r * rowBytes + (long) b * BLOCK_BYTES;
+                FloatVector d = FloatVector.broadcast(Kernels.FLOATS, QuantLanes.half(data, block));
+                int high = data.get(MASK, block + 2);
+                for (int c = 0; c < 16; c += Kernels.LANES) {
+                    ByteVector packed = QuantLanes.bytes(data, block + 6 + c);
+                    IntVector lo = QuantLanes.widen(packed.and((byte) 0x0F))
+                            .or(QuantLanes.bits(high, c).lanewise(VectorOperators.LSHL, 4)).sub(16);
+                    IntVector hi = QuantLanes.widen(packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F))
+                            .or(QuantLanes.bits(high, 16 + c).lanewise(VectorOperators.LSHL, 4)).sub(16);
+                    ((FloatVector) lo.convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, o + 32 * b + c);
+                    ((FloatVector) hi.convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, o + 32 * b + 16 + c);
+                }
+            }
+        }
     }
 
     @Override

@@ -69,6 +69,29 @@ public record Q5_1Matrix(String name, MemorySegment data, int rows, int cols) im
     }
 
     @Override
+    public void dequantizeTile(int rowFrom, int rowTo, int colFrom, int colTo, float[] dst, int dstStride) {
+        long rowBytes = (long) (cols / 32) * BLOCK_BYTES;
+        for (int r = rowFrom; r < rowTo; r++) {
+            int o = (r - rowFrom) * dstStride - colFrom;
+            for (int b = colFrom / 32; b < colTo / 32; b++) {
+                long block = r * rowBytes + (long) b * BLOCK_BYTES;
+                FloatVector d = FloatVector.broadcast(Kernels.FLOATS, QuantLanes.half(data, block));
+                FloatVector m = FloatVector.broadcast(Kernels.FLOATS, QuantLanes.half(data, block + 2));
+                int high = data.get(Q5_0Matrix.MASK, block + 4);
+                for (int c = 0; c < 16; c += Kernels.LANES) {
+                    ByteVector packed = QuantLanes.bytes(data, block + 8 + c);
+                    IntVector lo = QuantLanes.widen(packed.and((byte) 0x0F))
+                            .or(QuantLanes.bits(high, c).lanewise(VectorOperators.LSHL, 4));
+                    IntVector hi = QuantLanes.widen(packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F))
+                            .or(QuantLanes.bits(high, 16 + c).lanewise(VectorOperators.LSHL, 4));
+                    ((FloatVector) lo.convert(VectorOperators.I2F, 0)).mul(d).add(m).intoArray(dst, o + 32 * b + c);
+                    ((FloatVector) hi.convert(VectorOperators.I2F, 0)).mul(d).add(m).intoArray(dst, o + 32 * b + 16 + c);
+                }
+            }
+        }
+    }
+
+    @Override
     public void dequantizeRow(int row, float[] dst, int offset) {
         int blocks = cols / 32;
         long rowByte = (long) row * blocks * BLOCK_BYTES;

@@ -1,6 +1,7 @@
 package org.infer4j.engine.tensor;
 
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -32,6 +33,10 @@ public record Q5_KMatrix(String name, MemorySegment data, int rows, int cols) im
 
     @Override
     public void multiply(Activations x, float[] out, int outOffset, int outStride, int rowFrom, int rowTo, float[] scratch) {
+        if (x.tokens() > 1) {
+            TileGemm.multiply(this, x, out, outOffset, outStride, rowFrom, rowTo, scratch);
+            return;
+        }
         byte[] xq = x.q8kValues();
         float[] xd = x.q8kScales();
         int[] xsums = x.q8kSums();
@@ -87,6 +92,31 @@ public record Q5_KMatrix(String name, MemorySegment data, int rows, int cols) im
             sum = minTerm.fma(KQuantLanes.splat(-scale * QuantLanes.half(w, block + 2)), sum);
         }
         return Kernels.sum(sum);
+    }
+
+    @Override
+    public void dequantizeTile(int rowFrom, int rowTo, int colFrom, int colTo, float[] dst, int dstStride) {
+        long rowBytes = (long) (cols / 256) * BLOCK_BYTES;
+        for (int r = rowFrom; r < rowTo; r++) {
+            int o = (r - rowFrom) * dstStride - colFrom;
+            for (int b = colFrom / 256; b < colTo / 256; b++) {
+                long block = r * rowBytes + (long) b * BLOCK_BYTES;
+                float d = QuantLanes.half(data, block);
+                float dmin = QuantLanes.half(data, block + 2);
+                for (int s = 0; s < 8; s++) {
+                    FloatVector dl = FloatVector.broadcast(Kernels.FLOATS, d * QuantLanes.k4Scale(data, block + 4, s));
+                    FloatVector ml = FloatVector.broadcast(Kernels.FLOATS, dmin * QuantLanes.k4Min(data, block + 4, s));
+                    long qs = block + 48 + 32 * (s >>> 1);
+                    int shift = 4 * (s & 1);
+                    for (int c = 0; c < 32; c += Kernels.LANES) {
+                        IntVector low = QuantLanes.widen(QuantLanes.bytes(data, qs + c)).lanewise(VectorOperators.ASHR, shift).and(0x0F);
+                        IntVector high = QuantLanes.widen(QuantLanes.bytes(data, block + 16 + c)).lanewise(VectorOperators.ASHR, s).and(1);
+                        IntVector q = low.or(high.lanewise(VectorOperators.LSHL, 4));
+                        ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(dl).sub(ml).intoArray(dst, o + 256 * b + 32 * s + c);
+                    }
+                }
+            }
+        }
     }
 
     @Override

@@ -2,6 +2,7 @@ package org.infer4j.engine.tensor;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -38,6 +39,10 @@ public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols) im
 
     @Override
     public void multiply(Activations x, float[] out, int outOffset, int outStride, int rowFrom, int rowTo, float[] scratch) {
+        if (x.tokens() > 1) {
+            TileGemm.multiply(this, x, out, outOffset, outStride, rowFrom, rowTo, scratch);
+            return;
+        }
         byte[] xq = x.q8kValues();
         float[] xd = x.q8kScales();
         int[] xsums = x.q8kSums();
@@ -91,6 +96,30 @@ public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols) im
             sum = acc.fma(KQuantLanes.splat(xd[so + b] * QuantLanes.half(w, block + 208)), sum);
         }
         return Kernels.sum(sum);
+    }
+
+    @Override
+    public void dequantizeTile(int rowFrom, int rowTo, int colFrom, int colTo, float[] dst, int dstStride) {
+        long rowBytes = (long) (cols / 256) * BLOCK_BYTES;
+        for (int r = rowFrom; r < rowTo; r++) {
+            int o = (r - rowFrom) * dstStride - colFrom;
+            for (int b = colFrom / 256; b < colTo / 256; b++) {
+                long block = r * rowBytes + (long) b * BLOCK_BYTES;
+                float d = QuantLanes.half(data, block + 208);
+                for (int g = 0; g < 16; g++) {
+                    int h = g >>> 3, p = (g >>> 1) & 3, k = g & 1;
+                    long ql = block + 64 * h + 32 * (p & 1) + 16 * k;
+                    long qh = block + 128 + 32 * h + 16 * k;
+                    FloatVector dl = FloatVector.broadcast(Kernels.FLOATS, d * data.get(ValueLayout.JAVA_BYTE, block + 192 + g));
+                    for (int c = 0; c < 16; c += Kernels.LANES) {
+                        IntVector low = QuantLanes.widen(QuantLanes.bytes(data, ql + c)).lanewise(VectorOperators.ASHR, 4 * (p >>> 1)).and(0x0F);
+                        IntVector high = QuantLanes.widen(QuantLanes.bytes(data, qh + c)).lanewise(VectorOperators.ASHR, 2 * p).and(3);
+                        IntVector q = low.or(high.lanewise(VectorOperators.LSHL, 4)).sub(32);
+                        ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(dl).intoArray(dst, o + 256 * b + 16 * g + c);
+                    }
+                }
+            }
+        }
     }
 
     @Override

@@ -36,6 +36,14 @@ public sealed interface WeightMatrix permits F32Matrix, F16Matrix, BF16Matrix, Q
         return cols();
     }
 
+    /**
+     * Writes rows {@code [rowFrom, rowTo)} × columns {@code [colFrom, colTo)} as floats into
+     * {@code dst[(r - rowFrom)·dstStride + c - colFrom]}: the values {@link #dequantizeRow} gives, the weights the
+     * integer kernels imply (block scale × quant). Column bounds are multiples of the type's block size. The batched
+     * kernel ({@link TileGemm}) multiplies such tiles with many tokens at once.
+     */
+    void dequantizeTile(int rowFrom, int rowTo, int colFrom, int colTo, float[] dst, int dstStride);
+
     /** Writes row {@code row} as floats into {@code dst[offset ..]} (embedding lookups, tests). */
     void dequantizeRow(int row, float[] dst, int offset);
 
