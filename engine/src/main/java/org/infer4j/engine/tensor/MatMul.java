@@ -3,7 +3,8 @@ package org.infer4j.engine.tensor;
 /**
  * Parallel matrix × batch-of-vectors over a {@link WorkerPool}: {@code out[t * rows + r] = dot(row r, x_t)}.
  * Up to three matrices that read the same input (Q/K/V, gate/up) run as one task over their concatenated
- * rows, saving a round of thread hand-offs. Holds per-worker scratch; reused for every call.
+ * rows, saving a round of thread hand-offs. Holds per-worker scratch, sized by the largest
+ * {@link WeightMatrix#scratchFloats()} seen; reused for every call.
  */
 public final class MatMul implements RangeTask {
     private static final int MIN_ROWS_PER_CHUNK = 8;
@@ -50,7 +51,10 @@ public final class MatMul implements RangeTask {
                 throw new IllegalArgumentException(w.name() + " has " + w.cols() + " columns, input has " + x.cols());
             }
             if (w.scratchFloats() > scratch[0].length) {
-                throw new IllegalArgumentException(w.name() + " needs " + w.scratchFloats() + " floats of scratch");
+                // A type that needs more than the columns (tables, lanes to sum): grown once, on the first call.
+                for (int k = 0; k < scratch.length; k++) {
+                    scratch[k] = new float[w.scratchFloats()];
+                }
             }
             x.prepare(w.inputFormat());
             rows += w.rows();

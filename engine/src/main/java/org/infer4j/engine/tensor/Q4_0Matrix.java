@@ -47,10 +47,10 @@ public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols) im
         if (tokens == 1) {
             int r = rowFrom;
             for (; r + 1 < rowTo; r += 2) {
-                dotRows2(data, r * rowBytes, (r + 1) * rowBytes, blocks, xf, out, outOffset + r);
+                dotRows2(data, r * rowBytes, (r + 1) * rowBytes, blocks, xf, out, outOffset + r, scratch);
             }
             if (r < rowTo) {
-                out[outOffset + r] = dot(data, r * rowBytes, blocks, xf, 0);
+                out[outOffset + r] = dot(data, r * rowBytes, blocks, xf, 0, scratch);
             }
             return;
         }
@@ -72,14 +72,14 @@ public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols) im
             }
             for (int t = tiled; t < tokens; t++) {
                 for (int r = g; r < gEnd; r++) {
-                    out[outOffset + t * outStride + r] = dot(data, r * rowBytes, blocks, xf, t * cols);
+                    out[outOffset + t * outStride + r] = dot(data, r * rowBytes, blocks, xf, t * cols, scratch);
                 }
             }
         }
     }
 
-    /** One row · one token. */
-    static float dot(MemorySegment w, long rowByte, int blocks, float[] x, int xo) {
+    /** One row · one token; {@code lanes}: scratch for the sum ({@link Kernels#sumLanes}). */
+    static float dot(MemorySegment w, long rowByte, int blocks, float[] x, int xo, float[] lanes) {
         FloatVector acc = FloatVector.zero(Kernels.FLOATS);
         for (int b = 0; b < blocks; b++) {
             long block = rowByte + (long) b * BLOCK_BYTES;
@@ -90,11 +90,12 @@ public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols) im
                 acc = high(packed, scale).fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + 32 * b + 16 + c), acc);
             }
         }
-        return Kernels.sum(acc);
+        acc.intoArray(lanes, 0);
+        return Kernels.sumLanes(lanes, 0);
     }
 
-    /** Two rows · one token: {@code out[o]} and {@code out[o + 1]}; two chains in flight, one input load. */
-    static void dotRows2(MemorySegment w, long rowA, long rowB, int blocks, float[] x, float[] out, int o) {
+    /** Two rows · one token: {@code out[o]} and {@code out[o + 1]}; two chains in flight, one input load; {@code lanes}: scratch for the two sums. */
+    static void dotRows2(MemorySegment w, long rowA, long rowB, int blocks, float[] x, float[] out, int o, float[] lanes) {
         FloatVector a = FloatVector.zero(Kernels.FLOATS);
         FloatVector b2 = a;
         for (int b = 0; b < blocks; b++) {
@@ -113,8 +114,10 @@ public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols) im
                 b2 = high(packedB, scaleB).fma(xhi, b2);
             }
         }
-        out[o] = Kernels.sum(a);
-        out[o + 1] = Kernels.sum(b2);
+        a.intoArray(lanes, 0);
+        b2.intoArray(lanes, Kernels.LANES);
+        out[o] = Kernels.sumLanes(lanes, 0);
+        out[o + 1] = Kernels.sumLanes(lanes, Kernels.LANES);
     }
 
     /**
