@@ -26,16 +26,6 @@ final class KQuantLanes {
     private static final VectorSpecies<Long> LONGS = VectorSpecies.of(long.class, Kernels.BYTES.vectorShape());
     /** Byte lane i takes byte i/2: eight packed bytes spread over 16 lanes, each twice. */
     private static final VectorShuffle<Byte> PAIRS = VectorShuffle.fromOp(Kernels.BYTES, i -> i / 2);
-    /** {@code LANE[i]} broadcasts float lane i. */
-    @SuppressWarnings("unchecked")
-    private static final VectorShuffle<Float>[] LANE = new VectorShuffle[Kernels.LANES];
-
-    static {
-        for (int i = 0; i < Kernels.LANES; i++) {
-            int lane = i;
-            LANE[i] = VectorShuffle.fromOp(Kernels.FLOATS, k -> lane);
-        }
-    }
 
     private KQuantLanes() {}
 
@@ -49,11 +39,6 @@ final class KQuantLanes {
     static FloatVector pairedBytes(long packed, int first) {
         return floats((IntVector) LongVector.broadcast(LONGS, packed >>> (4 * first)).reinterpretAsBytes().rearrange(PAIRS)
                 .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0));
-    }
-
-    /** Lane {@code i} of {@code v} in every lane. */
-    static FloatVector lane(FloatVector v, int i) {
-        return v.rearrange(LANE[i]);
     }
 
     /** {@code dst[i] = src[from + i]} as floats for i &lt; n (n a multiple of 256). */

@@ -24,10 +24,10 @@ public record Q5_KMatrix(String name, MemorySegment data, int rows, int cols) im
         return InputFormat.Q8_K;
     }
 
-    /** The input decoded to floats (one token's row), then one vector of lanes to sum ({@link Kernels#sumLanes}). */
+    /** The input decoded to floats (one token's row), one vector of lanes to sum, one of sub-block scales. */
     @Override
     public int scratchFloats() {
-        return cols + Kernels.LANES;
+        return cols + 2 * Kernels.LANES;
     }
 
     @Override
@@ -51,13 +51,15 @@ public record Q5_KMatrix(String name, MemorySegment data, int rows, int cols) im
      * One row · one token. {@code x} is the token's int8 input as floats, {@code xd}/{@code xsums} its super-block
      * scales and 16-value sums from super-block {@code so}. Per super-block: the sub-block sums Σq·x in float lanes
      * (exact integers), times their scales into one exact lane sum, times {@code d}; the mins through the input sums.
-     * The lanes to sum are stored at {@code lanes[at ..]}.
+     * The lanes to sum are stored at {@code lanes[at ..]}; the next {@link Kernels#LANES} floats hold the scales.
      */
     static void dot(MemorySegment w, long row, int blocks, float[] x, float[] xd, int[] xsums, int so, float[] lanes, int at) {
         FloatVector sum = FloatVector.zero(Kernels.FLOATS);
+        int scales = at + Kernels.LANES;
         for (int b = 0; b < blocks; b++) {
             long block = row + (long) BLOCK_BYTES * b;
-            FloatVector scales = KQuantLanes.bytes(KQuantLanes.k4Scales(w, block + 4));
+            // The scales in scratch, each broadcast one load: as Q4_K.
+            KQuantLanes.bytes(KQuantLanes.k4Scales(w, block + 4)).intoArray(lanes, scales);
             FloatVector acc = FloatVector.zero(Kernels.FLOATS);
             FloatVector acc2 = acc;
             for (int j = 0; j < 4; j++) {
@@ -73,8 +75,8 @@ public record Q5_KMatrix(String name, MemorySegment data, int rows, int cols) im
                     low = KQuantLanes.floats(ql).fma(FloatVector.fromArray(Kernels.FLOATS, x, xo), low);
                     high = KQuantLanes.floats(qh).fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + 32), high);
                 }
-                acc = low.fma(KQuantLanes.lane(scales, 2 * j), acc);
-                acc2 = high.fma(KQuantLanes.lane(scales, 2 * j + 1), acc2);
+                acc = low.fma(KQuantLanes.splat(lanes[scales + 2 * j]), acc);
+                acc2 = high.fma(KQuantLanes.splat(lanes[scales + 2 * j + 1]), acc2);
             }
             acc = acc.add(acc2);
             // The mins: -dmin·Σ m_s·(input sum of sub-block s), from the input's sums of 16 (two per sub-block).
