@@ -88,6 +88,11 @@ final class KQuantLanes {
         return (low & 0xFFFFFFFFL) | (long) high << 32;
     }
 
+    /** {@link #k4Scales} as floats into {@code dst[at ..]}, {@link Kernels#LANES} of them (lane i = scale i % 8). */
+    static void k4ScalesInto(MemorySegment w, long scales, float[] dst, int at) {
+        bytes(k4Scales(w, scales)).intoArray(dst, at);
+    }
+
     /** The eight 6-bit mins, as {@link #k4Scales}: bytes 4..7 for mins 0..3; high nibbles of 8..11 and top of 4..7. */
     static long k4Mins(MemorySegment w, long at) {
         int u1 = w.get(INT, at + 4);
