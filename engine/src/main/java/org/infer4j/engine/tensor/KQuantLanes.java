@@ -26,16 +26,6 @@ final class KQuantLanes {
     private static final VectorSpecies<Long> LONGS = VectorSpecies.of(long.class, Kernels.BYTES.vectorShape());
     /** Byte lane i takes byte i/2: eight packed bytes spread over 16 lanes, each twice. */
     private static final VectorShuffle<Byte> PAIRS = VectorShuffle.fromOp(Kernels.BYTES, i -> i / 2);
-    /** {@code LANE[i]} broadcasts float lane i. */
-    @SuppressWarnings("unchecked")
-    private static final VectorShuffle<Float>[] LANE = new VectorShuffle[Kernels.LANES];
-
-    static {
-        for (int i = 0; i < Kernels.LANES; i++) {
-            int lane = i;
-            LANE[i] = VectorShuffle.fromOp(Kernels.FLOATS, k -> lane);
-        }
-    }
 
     private KQuantLanes() {}
 
@@ -49,11 +39,6 @@ final class KQuantLanes {
     static FloatVector pairedBytes(long packed, int first) {
         return floats((IntVector) LongVector.broadcast(LONGS, packed >>> (4 * first)).reinterpretAsBytes().rearrange(PAIRS)
                 .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0));
-    }
-
-    /** Lane {@code i} of {@code v} in every lane. */
-    static FloatVector lane(FloatVector v, int i) {
-        return v.rearrange(LANE[i]);
     }
 
     /** {@code dst[i] = src[from + i]} as floats for i &lt; n (n a multiple of 256). */
@@ -101,6 +86,11 @@ final class KQuantLanes {
         int low = u0 & 0x3F3F3F3F;
         int high = (u2 & 0x0F0F0F0F) | ((u0 >>> 2) & 0x30303030);
         return (low & 0xFFFFFFFFL) | (long) high << 32;
+    }
+
+    /** {@link #k4Scales} as floats into {@code dst[at ..]}, {@link Kernels#LANES} of them (lane i = scale i % 8). */
+    static void k4ScalesInto(MemorySegment w, long scales, float[] dst, int at) {
+        bytes(k4Scales(w, scales)).intoArray(dst, at);
     }
 
     /** The eight 6-bit mins, as {@link #k4Scales}: bytes 4..7 for mins 0..3; high nibbles of 8..11 and top of 4..7. */

@@ -127,6 +127,22 @@ public final class Kernels {
         return v.lane(0);
     }
 
+    /**
+     * Σ of the {@link #LANES} floats at {@code lanes[at ..]}, a vector stored with {@code intoArray}, in exactly
+     * {@link #sum(FloatVector)}'s order (lane i plus lane i^8, then ^4, ^2, ^1; float addition is commutative, so
+     * lane 0 of each step is the scalar sum below): the same bits. Overwrites the lanes. The kernels with a large
+     * body use it because C2 stops inlining ordinary methods past its size budget, and a vector passed to a call
+     * that is not inlined is boxed on the heap; {@code intoArray} is always inlined and this takes no vector.
+     */
+    static float sumLanes(float[] lanes, int at) {
+        for (int half = LANES / 2; half > 0; half /= 2) {
+            for (int i = 0; i < half; i++) {
+                lanes[at + i] += lanes[at + i + half];
+            }
+        }
+        return lanes[at];
+    }
+
     /** Σ of integer lanes: integer addition is exact in any order. */
     static int sum(IntVector v) {
         return v.reduceLanes(VectorOperators.ADD);

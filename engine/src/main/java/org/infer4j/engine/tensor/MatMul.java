@@ -3,7 +3,8 @@ package org.infer4j.engine.tensor;
 /**
  * Parallel matrix × batch-of-vectors over a {@link WorkerPool}: {@code out[t * rows + r] = dot(row r, x_t)}.
  * Up to three matrices that read the same input (Q/K/V, gate/up) run as one task over their concatenated
- * rows, saving a round of thread hand-offs. Holds per-worker scratch; reused for every call.
+ * rows, saving a round of thread hand-offs. Holds per-worker scratch, sized by the largest
+ * {@link WeightMatrix#scratchFloats()} seen; reused for every call.
  */
 public final class MatMul implements RangeTask {
     private static final int MIN_ROWS_PER_CHUNK = 8;

@@ -25,10 +25,10 @@ public record Q2_KMatrix(String name, MemorySegment data, int rows, int cols) im
         return InputFormat.Q8_K;
     }
 
-    /** The input decoded to floats: one token's row. */
+    /** The input decoded to floats (one token's row), then one vector of lanes to sum ({@link Kernels#sumLanes}). */
     @Override
     public int scratchFloats() {
-        return cols;
+        return cols + Kernels.LANES;
     }
 
     @Override
@@ -46,7 +46,8 @@ public record Q2_KMatrix(String name, MemorySegment data, int rows, int cols) im
             KQuantLanes.toFloats(xq, t * cols, scratch, cols);
             int o = outOffset + t * outStride;
             for (int r = rowFrom; r < rowTo; r++) {
-                out[o + r] = dot(data, r * rowBytes, blocks, scratch, xd, xsums, t * blocks);
+                dot(data, r * rowBytes, blocks, scratch, xd, xsums, t * blocks, scratch, cols);
+                out[o + r] = Kernels.sumLanes(scratch, cols);
             }
         }
     }
@@ -55,8 +56,9 @@ public record Q2_KMatrix(String name, MemorySegment data, int rows, int cols) im
      * One row · one token. {@code x} is the token's int8 input as floats, {@code xd}/{@code xsums} its super-block
      * scales and 16-value sums from super-block {@code so}. Per super-block, in float lanes (exact integers):
      * Σ sc·q·x over the groups, times {@code d}; the mins through the input sums, times {@code dmin}.
+     * The lanes to sum are stored at {@code lanes[at ..]}.
      */
-    static float dot(MemorySegment w, long row, int blocks, float[] x, float[] xd, int[] xsums, int so) {
+    static void dot(MemorySegment w, long row, int blocks, float[] x, float[] xd, int[] xsums, int so, float[] lanes, int at) {
         FloatVector sum = FloatVector.zero(Kernels.FLOATS);
         for (int b = 0; b < blocks; b++) {
             long block = row + (long) BLOCK_BYTES * b;
@@ -88,7 +90,7 @@ public record Q2_KMatrix(String name, MemorySegment data, int rows, int cols) im
             sum = acc.add(acc2).fma(KQuantLanes.splat(scale * QuantLanes.half(w, block + 80)), sum);
             sum = mins.fma(KQuantLanes.splat(-scale * QuantLanes.half(w, block + 82)), sum);
         }
-        return Kernels.sum(sum);
+        sum.intoArray(lanes, at);
     }
 
     @Override

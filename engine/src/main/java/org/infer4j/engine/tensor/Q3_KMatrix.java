@@ -28,10 +28,10 @@ public record Q3_KMatrix(String name, MemorySegment data, int rows, int cols) im
         return InputFormat.Q8_K;
     }
 
-    /** The input decoded to floats: one token's row. */
+    /** The input decoded to floats (one token's row), then one vector of lanes to sum ({@link Kernels#sumLanes}). */
     @Override
     public int scratchFloats() {
-        return cols;
+        return cols + Kernels.LANES;
     }
 
     @Override
@@ -49,7 +49,8 @@ public record Q3_KMatrix(String name, MemorySegment data, int rows, int cols) im
             KQuantLanes.toFloats(xq, t * cols, scratch, cols);
             int o = outOffset + t * outStride;
             for (int r = rowFrom; r < rowTo; r++) {
-                out[o + r] = dot(data, r * rowBytes, blocks, scratch, xd, xsums, t * blocks);
+                float offsets = dot(data, r * rowBytes, blocks, scratch, xd, xsums, t * blocks, scratch, cols);
+                out[o + r] = Kernels.sumLanes(scratch, cols) - 4 * offsets;
             }
         }
     }
@@ -58,9 +59,10 @@ public record Q3_KMatrix(String name, MemorySegment data, int rows, int cols) im
      * One row · one token. {@code x} is the token's int8 input as floats, {@code xd}/{@code xsums} its super-block
      * scales and 16-value sums from super-block {@code so}. Per super-block, in float lanes (exact integers):
      * Σ sc·u·x with u = low bits + 4·high bit (0..7), and q = u - 4 through {@code -4·Σ sc·(group's input sum)};
-     * then times {@code d}.
+     * then times {@code d}. Stores the lanes to sum at {@code lanes[at ..]} and returns Σ d·offset (the result is
+     * their sum minus 4 times that).
      */
-    static float dot(MemorySegment w, long row, int blocks, float[] x, float[] xd, int[] xsums, int so) {
+    static float dot(MemorySegment w, long row, int blocks, float[] x, float[] xd, int[] xsums, int so, float[] lanes, int at) {
         FloatVector sum = FloatVector.zero(Kernels.FLOATS);
         float offsets = 0;
         for (int b = 0; b < blocks; b++) {
@@ -96,7 +98,8 @@ public record Q3_KMatrix(String name, MemorySegment data, int rows, int cols) im
             sum = acc.add(acc2).fma(KQuantLanes.splat(d), sum);
             offsets += d * offset;
         }
-        return Kernels.sum(sum) - 4 * offsets;
+        sum.intoArray(lanes, at);
+        return offsets;
     }
 
     /** Scale of group {@code g} from the 12 bytes at {@code at}, already minus 32. */

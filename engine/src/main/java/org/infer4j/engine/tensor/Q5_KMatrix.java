@@ -25,10 +25,10 @@ public record Q5_KMatrix(String name, MemorySegment data, int rows, int cols) im
         return InputFormat.Q8_K;
     }
 
-    /** The input decoded to floats: one token's row. */
+    /** The input decoded to floats (one token's row), one vector of lanes to sum, one of sub-block scales. */
     @Override
     public int scratchFloats() {
-        return cols;
+        return cols + 2 * Kernels.LANES;
     }
 
     @Override
@@ -46,7 +46,8 @@ public record Q5_KMatrix(String name, MemorySegment data, int rows, int cols) im
             KQuantLanes.toFloats(xq, t * cols, scratch, cols);
             int o = outOffset + t * outStride;
             for (int r = rowFrom; r < rowTo; r++) {
-                out[o + r] = dot(data, r * rowBytes, blocks, scratch, xd, xsums, t * blocks);
+                dot(data, r * rowBytes, blocks, scratch, xd, xsums, t * blocks, scratch, cols);
+                out[o + r] = Kernels.sumLanes(scratch, cols);
             }
         }
     }
@@ -55,12 +56,15 @@ public record Q5_KMatrix(String name, MemorySegment data, int rows, int cols) im
      * One row · one token. {@code x} is the token's int8 input as floats, {@code xd}/{@code xsums} its super-block
      * scales and 16-value sums from super-block {@code so}. Per super-block: the sub-block sums Σq·x in float lanes
      * (exact integers), times their scales into one exact lane sum, times {@code d}; the mins through the input sums.
+     * The lanes to sum are stored at {@code lanes[at ..]}; the next {@link Kernels#LANES} floats hold the scales.
      */
-    static float dot(MemorySegment w, long row, int blocks, float[] x, float[] xd, int[] xsums, int so) {
+    static void dot(MemorySegment w, long row, int blocks, float[] x, float[] xd, int[] xsums, int so, float[] lanes, int at) {
         FloatVector sum = FloatVector.zero(Kernels.FLOATS);
+        int scales = at + Kernels.LANES;
         for (int b = 0; b < blocks; b++) {
             long block = row + (long) BLOCK_BYTES * b;
-            FloatVector scales = KQuantLanes.bytes(KQuantLanes.k4Scales(w, block + 4));
+            // The scales in scratch, each broadcast one load: as Q4_K.
+            KQuantLanes.bytes(KQuantLanes.k4Scales(w, block + 4)).intoArray(lanes, scales);
             FloatVector acc = FloatVector.zero(Kernels.FLOATS);
             FloatVector acc2 = acc;
             for (int j = 0; j < 4; j++) {
@@ -76,8 +80,8 @@ public record Q5_KMatrix(String name, MemorySegment data, int rows, int cols) im
                     low = KQuantLanes.floats(ql).fma(FloatVector.fromArray(Kernels.FLOATS, x, xo), low);
                     high = KQuantLanes.floats(qh).fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + 32), high);
                 }
-                acc = low.fma(KQuantLanes.lane(scales, 2 * j), acc);
-                acc2 = high.fma(KQuantLanes.lane(scales, 2 * j + 1), acc2);
+                acc = low.fma(KQuantLanes.splat(lanes[scales + 2 * j]), acc);
+                acc2 = high.fma(KQuantLanes.splat(lanes[scales + 2 * j + 1]), acc2);
             }
             acc = acc.add(acc2);
             // The mins: -dmin·Σ m_s·(input sum of sub-block s), from the input's sums of 16 (two per sub-block).
@@ -91,7 +95,7 @@ public record Q5_KMatrix(String name, MemorySegment data, int rows, int cols) im
             sum = acc.fma(KQuantLanes.splat(scale * QuantLanes.half(w, block)), sum);
             sum = minTerm.fma(KQuantLanes.splat(-scale * QuantLanes.half(w, block + 2)), sum);
         }
-        return Kernels.sum(sum);
+        sum.intoArray(lanes, at);
     }
 
     @Override

@@ -31,10 +31,10 @@ public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols) im
         return InputFormat.Q8_K;
     }
 
-    /** The input decoded to floats: one token's row. */
+    /** The input decoded to floats (one token's row), then one vector of lanes to sum ({@link Kernels#sumLanes}). */
     @Override
     public int scratchFloats() {
-        return cols;
+        return cols + Kernels.LANES;
     }
 
     @Override
@@ -52,7 +52,8 @@ public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols) im
             KQuantLanes.toFloats(xq, t * cols, scratch, cols);
             int o = outOffset + t * outStride;
             for (int r = rowFrom; r < rowTo; r++) {
-                out[o + r] = dot(data, r * rowBytes, blocks, scratch, xd, xsums, t * blocks);
+                dot(data, r * rowBytes, blocks, scratch, xd, xsums, t * blocks, scratch, cols);
+                out[o + r] = Kernels.sumLanes(scratch, cols);
             }
         }
     }
@@ -62,8 +63,9 @@ public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols) im
      * scales and 16-value sums from super-block {@code so}. Per super-block, in float lanes (exact integers):
      * Σ sc·q·x over the groups with q unsigned (0..63), plus the offset of q - 32 as {@code -32·Σ sc·(group's
      * input sum)}; then times {@code d}.
+     * The lanes to sum are stored at {@code lanes[at ..]}.
      */
-    static float dot(MemorySegment w, long row, int blocks, float[] x, float[] xd, int[] xsums, int so) {
+    static void dot(MemorySegment w, long row, int blocks, float[] x, float[] xd, int[] xsums, int so, float[] lanes, int at) {
         FloatVector sum = FloatVector.zero(Kernels.FLOATS);
         for (int b = 0; b < blocks; b++) {
             long block = row + (long) BLOCK_BYTES * b;
@@ -95,7 +97,7 @@ public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols) im
             acc = acc.add(acc2);
             sum = acc.fma(KQuantLanes.splat(xd[so + b] * QuantLanes.half(w, block + 208)), sum);
         }
-        return Kernels.sum(sum);
+        sum.intoArray(lanes, at);
     }
 
     @Override

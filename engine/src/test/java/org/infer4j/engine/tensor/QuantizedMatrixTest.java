@@ -73,6 +73,34 @@ class QuantizedMatrixTest {
         return Stream.of(GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1);
     }
 
+    /**
+     * A kernel may run rows in pairs (sharing the input's loads) with a single-row tail; each row's result must be
+     * the same bits either way, so a row's logit cannot depend on how the rows were split among workers.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("kQuantTypes")
+    void rowsGiveTheSameBitsInPairsAndAlone(GgmlType type) {
+        Random rnd = new Random(11);
+        int rows = 7, cols = 512, tokens = 1; // one token: batches go through TileGemm (TileGemmTest)
+        WeightMatrix m = WeightMatrix.of("w", type, MemorySegment.ofArray(randomBlocks(type, rnd, rows * cols / 256)), rows, cols);
+        Activations x = new Activations(tokens, cols);
+        System.arraycopy(WeightMatrixTest.randomFloats(rnd, tokens * cols), 0, x.values(), 0, tokens * cols);
+        x.set(tokens, cols);
+        x.prepare(m.inputFormat());
+        float[] scratch = new float[m.scratchFloats()];
+        float[] together = new float[tokens * rows];
+        m.multiply(x, together, 0, rows, 0, rows, scratch);
+        float[] alone = new float[tokens * rows];
+        for (int r = 0; r < rows; r++) {
+            m.multiply(x, alone, 0, rows, r, r + 1, scratch);
+        }
+        assertThat(alone).containsExactly(together);
+    }
+
+    static Stream<GgmlType> kQuantTypes() {
+        return Stream.of(GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K);
+    }
+
     private static void check(GgmlType type, byte[] bytes, int rows, int cols, int tokens, Random rnd) {
         WeightMatrix m = WeightMatrix.of("w", type, MemorySegment.ofArray(bytes), rows, cols);
         assertThat(m.type()).isEqualTo(type);

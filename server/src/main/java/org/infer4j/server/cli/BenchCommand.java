@@ -99,13 +99,15 @@ final class BenchCommand implements Callable<Integer> {
             }
             for (Test test : tests) {
                 test.run(lm, err); // warm-up
-                long gcBefore = gcCount();
+                long collections = 0;
                 double[] rates = new double[repetitions];
                 for (int i = 0; i < repetitions; i++) {
-                    rates[i] = test.tokens / test.run(lm, err);
+                    Timing timing = test.run(lm, err);
+                    rates[i] = test.tokens / timing.seconds();
+                    collections += timing.collections();
                     err.printf(Locale.ROOT, "%s run %d: %.2f t/s%n", test.name, i + 1, rates[i]);
                 }
-                err.printf("%s: %d garbage collections during %d timed runs%n", test.name, gcCount() - gcBefore, repetitions);
+                err.printf("%s: %d garbage collections during %d timed runs%n", test.name, collections, repetitions);
                 err.flush();
                 out.printf(Locale.ROOT, "| %-30s | %10s | %8.2f %s | %-10s | %7d | %15s | %20s |%n", label,
                         size(weightBytes), scaledParams(lm.spec().parameterCount()), paramsUnit(lm.spec().parameterCount()),
@@ -119,13 +121,15 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** One timed run: its seconds, and the garbage collections while it ran (the cache is allocated before). */
+    private record Timing(double seconds, long collections) {}
+
     /**
      * One llama-bench test: {@code tokens} random tokens, as one prompt or one by one, into a fresh cache that
      * first gets {@code depth} random prompt tokens, untimed.
      */
     private record Test(String name, int tokens, boolean prompt, int depth) {
-        /** Seconds taken. */
-        double run(LanguageModel lm, PrintWriter err) {
+        Timing run(LanguageModel lm, PrintWriter err) {
             int vocab = lm.spec().vocabSize();
             SplittableRandom rnd = new SplittableRandom(tokens);
             int[] ids = randomTokens(rnd, tokens, vocab);
@@ -134,6 +138,7 @@ final class BenchCommand implements Callable<Integer> {
             if (depth > 0) {
                 lm.forward(cache, randomTokens(rnd, depth, vocab), logits);
             }
+            long gcBefore = gcCount();
             long t0 = System.nanoTime();
             if (prompt) {
                 lm.forward(cache, ids, logits);
@@ -144,7 +149,7 @@ final class BenchCommand implements Callable<Integer> {
                     lm.forward(cache, one, logits);
                 }
             }
-            return (System.nanoTime() - t0) / 1e9;
+            return new Timing((System.nanoTime() - t0) / 1e9, gcCount() - gcBefore);
         }
 
         private static int[] randomTokens(SplittableRandom rnd, int count, int vocab) {
