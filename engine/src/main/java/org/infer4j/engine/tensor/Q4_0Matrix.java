@@ -144,20 +144,6 @@ public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols) im
                 .convertShape(VectorOperators.B2I, Kernels.INTS, 0);
     }
 
-    /**
-     * Low nibbles n as floats (n - 8)·d: computed as fma(n, d, -8·d), which rounds once, as (n - 8)·d does
-     * ({@code -8·d} and {@code n·d} are exact), so the value is the same and one instruction cheaper.
-     */
-    private static FloatVector low(IntVector packed, FloatVector scale) {
-        return ((FloatVector) packed.and(0x0F).convert(VectorOperators.I2F, 0)).fma(scale, scale.mul(-8f));
-    }
-
-    /** High nibbles, as {@link #low}. */
-    private static FloatVector high(IntVector packed, FloatVector scale) {
-        return ((FloatVector) packed.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0))
-                .fma(scale, scale.mul(-8f));
-    }
-
     private static FloatVector scale(MemorySegment w, long block) {
         return FloatVector.broadcast(Kernels.FLOATS, Half.f16ToFloat(w.get(Kernels.HALF, block)));
     }
@@ -169,11 +155,18 @@ public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols) im
             int o = (r - rowFrom) * dstStride - colFrom;
             for (int b = colFrom / 32; b < colTo / 32; b++) {
                 long block = r * rowBytes + (long) b * BLOCK_BYTES;
-                FloatVector scale = scale(data, block);
+                // Written out rather than through small helpers: C2 inlines this body into TileGemm's large one,
+                // where it stops inlining small calls and would box the vectors they pass. Each weight is
+                // fma(n, d, -8·d), which rounds once, as (n - 8)·d does (-8·d and n·d are exact).
+                FloatVector scale = FloatVector.broadcast(Kernels.FLOATS, Half.f16ToFloat(data.get(Kernels.HALF, block)));
+                FloatVector minus8 = scale.mul(-8f);
                 for (int c = 0; c < 16; c += Kernels.LANES) {
-                    IntVector packed = packed(data, block, c);
-                    low(packed, scale).intoArray(dst, o + 32 * b + c);
-                    high(packed, scale).intoArray(dst, o + 32 * b + 16 + c);
+                    IntVector packed = (IntVector) ByteVector.fromMemorySegment(Kernels.BYTES, data, block + 2 + c, Kernels.LE)
+                            .convertShape(VectorOperators.B2I, Kernels.INTS, 0);
+                    ((FloatVector) packed.and(0x0F).convert(VectorOperators.I2F, 0)).fma(scale, minus8)
+                            .intoArray(dst, o + 32 * b + c);
+                    ((FloatVector) packed.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0))
+                            .fma(scale, minus8).intoArray(dst, o + 32 * b + 16 + c);
                 }
             }
         }
