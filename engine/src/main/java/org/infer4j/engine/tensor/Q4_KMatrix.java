@@ -53,19 +53,17 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
         int[] xsums = x.q8kSums();
         int blocks = cols / 256;
         long rowBytes = (long) blocks * BLOCK_BYTES;
-        for (int t = 0; t < x.tokens(); t++) {
-            KQuantLanes.toFloats(xq, t * cols, scratch, cols);
-            int o = outOffset + t * outStride;
-            int r = rowFrom;
-            for (; r + 1 < rowTo; r += 2) {
-                dotRows2(data, r * rowBytes, (r + 1) * rowBytes, blocks, scratch, xd, xsums, t * blocks, scratch, cols);
-                out[o + r] = Kernels.sumLanes(scratch, cols);
-                out[o + r + 1] = Kernels.sumLanes(scratch, cols + Kernels.LANES);
-            }
-            if (r < rowTo) {
-                dot(data, r * rowBytes, blocks, scratch, xd, xsums, t * blocks, scratch, cols);
-                out[o + r] = Kernels.sumLanes(scratch, cols);
-            }
+        // One token: a batch went to TileGemm above.
+        KQuantLanes.toFloats(xq, 0, scratch, cols);
+        int r = rowFrom;
+        for (; r + 1 < rowTo; r += 2) {
+            dotRows2(data, r * rowBytes, (r + 1) * rowBytes, blocks, scratch, xd, xsums, 0, scratch, cols);
+            out[outOffset + r] = Kernels.sumLanes(scratch, cols);
+            out[outOffset + r + 1] = Kernels.sumLanes(scratch, cols + Kernels.LANES);
+        }
+        if (r < rowTo) {
+            dot(data, r * rowBytes, blocks, scratch, xd, xsums, 0, scratch, cols);
+            out[outOffset + r] = Kernels.sumLanes(scratch, cols);
         }
     }
 

@@ -42,13 +42,11 @@ public record Q5_KMatrix(String name, MemorySegment data, int rows, int cols) im
         int[] xsums = x.q8kSums();
         int blocks = cols / 256;
         long rowBytes = (long) blocks * BLOCK_BYTES;
-        for (int t = 0; t < x.tokens(); t++) {
-            KQuantLanes.toFloats(xq, t * cols, scratch, cols);
-            int o = outOffset + t * outStride;
-            for (int r = rowFrom; r < rowTo; r++) {
-                dot(data, r * rowBytes, blocks, scratch, xd, xsums, t * blocks, scratch, cols);
-                out[o + r] = Kernels.sumLanes(scratch, cols);
-            }
+        // One token: a batch went to TileGemm above.
+        KQuantLanes.toFloats(xq, 0, scratch, cols);
+        for (int r = rowFrom; r < rowTo; r++) {
+            dot(data, r * rowBytes, blocks, scratch, xd, xsums, 0, scratch, cols);
+            out[outOffset + r] = Kernels.sumLanes(scratch, cols);
         }
     }
 
