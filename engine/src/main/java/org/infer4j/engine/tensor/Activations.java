@@ -19,6 +19,8 @@ public final class Activations {
     private final float[] q8Scales;
     private final float[] q8Sums;
     private final byte[] q8kValues;
+    /** One token's Q8_K int8 values as floats (exact), for the k-quant kernels that multiply in float lanes. */
+    private final float[] q8kFloats;
     private final float[] q8kScales;
     private final int[] q8kSums;
     private final int maxTokens;
@@ -55,6 +57,7 @@ public final class Activations {
         this.q8Sums = new float[maxTokens * padded / Q8_BLOCK];
         int paddedK = Math.ceilDiv(maxCols, Q8K_BLOCK) * Q8K_BLOCK;
         this.q8kValues = new byte[maxTokens * paddedK];
+        this.q8kFloats = new float[paddedK];
         this.q8kScales = new float[maxTokens * paddedK / Q8K_BLOCK];
         this.q8kSums = new int[maxTokens * paddedK / 16];
     }
@@ -166,6 +169,9 @@ public final class Activations {
                 }
             } else {
                 Quantizer.quantizeQ8KActivations(values, at, cols, q8kValues, at, q8kScales, at / Q8K_BLOCK, q8kSums, at / 16);
+                if (tokens == 1) {
+                    KQuantLanes.toFloats(q8kValues, 0, q8kFloats, cols);
+                }
             }
         }
     }
@@ -327,6 +333,14 @@ public final class Activations {
             throw new IllegalStateException("Q8_K input not prepared");
         }
         return q8kValues;
+    }
+
+    /** The int8 values of the Q8_K form as floats (exact small integers), for a single token. */
+    float[] q8kFloats() {
+        if (!q8kReady || tokens != 1) {
+            throw new IllegalStateException("Q8_K floats are prepared for a single token (a batch reads panels)");
+        }
+        return q8kFloats;
     }
 
     /** Super-block scales of the Q8_K form; token {@code t} starts at {@code t * cols() / 256}. */
