@@ -1,6 +1,7 @@
 package org.infer4j.engine.tensor;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -16,13 +17,15 @@ import org.infer4j.gguf.GgmlType;
  * Kernel: the input's int8 values are decoded to floats once per token ({@link Activations#q8kFloats()}), so the
  * row loop reads them with plain float loads; each load of 16 packed bytes gives the lanes of two sub-blocks (and,
  * shift, convert), multiplied in float lanes, where the products and their sums stay exact integers. One row at a
- * time, in two parts: the scalar part ({@link #rowFactors}: scales as floats, the mins) and the vector part
- * ({@link #scaledSums}), written with Vector API calls only, because C2 inlines ordinary methods only up to a
- * node budget per compilation and a helper left out there would box the vectors it takes or returns. For the same
- * reason the vector part hands its result over as stored lanes ({@link Kernels#sumLanes}), never as a vector.
+ * time ({@link #dot}), written with Vector API calls and plain arithmetic only, because C2 inlines ordinary methods
+ * only up to a node budget per compilation and a helper left out there would box the vectors it takes or returns.
+ * For the same reason the kernel hands its result over as stored lanes ({@link Kernels#sumLanes}), never as a vector.
  */
 public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) implements WeightMatrix {
     private static final int BLOCK_BYTES = 144;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(Kernels.LE);
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(Kernels.LE);
+    private static final ValueLayout.OfShort HALF = Kernels.HALF;
 
     @Override
     public GgmlType type() {
@@ -34,10 +37,10 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
         return InputFormat.Q8_K;
     }
 
-    /** One vector of lanes to sum, then per super-block of a row its eight sub-block scales and {@code d}·input scale. */
+    /** One vector of lanes to sum and the mins' part of a row ({@link #dot}). */
     @Override
     public int scratchFloats() {
-        return Kernels.LANES + 9 * (cols / 256);
+        return Kernels.LANES + 1;
     }
 
     @Override
@@ -52,49 +55,43 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
         int blocks = cols / 256;
         long rowBytes = (long) blocks * BLOCK_BYTES;
         for (int r = rowFrom; r < rowTo; r++) {
-            float mins = rowFactors(data, r * rowBytes, blocks, xd, xsums, scratch, Kernels.LANES);
-            scaledSums(data, r * rowBytes, blocks, xf, scratch, Kernels.LANES, scratch, 0);
-            out[outOffset + r] = Kernels.sumLanes(scratch, 0) - mins;
+            dot(data, r * rowBytes, blocks, xf, xd, xsums, scratch, 0);
+            out[outOffset + r] = Kernels.sumLanes(scratch, 0) - scratch[Kernels.LANES];
         }
     }
 
     /**
-     * The scalar part of one row · one token: each super-block's eight 6-bit scales as floats into
-     * {@code factors[at + 8b ..]} and {@code d}·(input scale) into {@code factors[at + 8·blocks + b]}; returns the mins'
-     * part, Σ_b dmin·(input scale)·Σ_s m_s·(input sum of sub-block s), whose inner sums are exact integers.
+     * One row · one token: Σ_b d·xd_b·Σ_s sc_s·(Σ q·x over sub-block s) - Σ_b dmin·xd_b·Σ_s m_s·(input sum of
+     * sub-block s), with {@code x} the token's int8 input as floats, {@code xd}/{@code xsums} its super-block scales
+     * and 16-value sums. The first part's lanes go to {@code lanes[out ..]}, the second part to
+     * {@code lanes[out + LANES]}. Each 32 bytes of nibbles give sub-blocks 2j (low) and 2j+1 (high), Σq·x in float
+     * lanes (exact integers); the scales and mins are unpacked with scalar code in the same loop, which runs beside
+     * the vector work. Written with Vector API calls, plain loads and arithmetic only, the four runs of 32 bytes
+     * spelled out: in a body this large C2 stops inlining ordinary calls (its node budget), and a vector passed to
+     * one is boxed; a loop over the runs stays a loop (past the unrolling limit) whose index and bounds work cost
+     * as much as the vectors. The row is its own segment read at int offsets, so the bounds checks leave the loop.
      */
-    static float rowFactors(MemorySegment w, long row, int blocks, float[] xd, int[] xsums, float[] factors, int at) {
-        float mins = 0;
-        for (int b = 0; b < blocks; b++) {
-            long block = row + (long) BLOCK_BYTES * b;
-            long scales = KQuantLanes.k4Scales(w, block + 4);
-            for (int s = 0; s < 8; s++) {
-                factors[at + 8 * b + s] = KQuantLanes.at(scales, s);
-            }
-            float scale = xd[b];
-            factors[at + 8 * blocks + b] = scale * QuantLanes.half(w, block);
-            mins += scale * QuantLanes.half(w, block + 2) * KQuantLanes.minTerm(KQuantLanes.k4Mins(w, block + 4), xsums, 16 * b);
-        }
-        return mins;
-    }
-
-    /**
-     * The vector part of one row · one token: Σ_b d·xd_b·Σ_s sc_s·(Σ q·x over sub-block s), with the factors from
-     * {@link #rowFactors} and {@code x} the token's int8 input as floats; the lanes to sum go to {@code lanes[out ..]}.
-     * Each 32 bytes of nibbles give sub-blocks 2j (low) and 2j+1 (high), Σq·x in float lanes (exact integers).
-     * Written with Vector API calls and array reads only, the four runs of 32 bytes spelled out: in a body this
-     * large C2 stops inlining ordinary calls (its node budget), and a vector passed to one is boxed; a loop over
-     * the runs stays a loop (past the unrolling limit) whose index and bounds work cost as much as the vectors.
-     */
-    static void scaledSums(MemorySegment w, long row, int blocks, float[] x, float[] factors, int at, float[] lanes, int out) {
-        // The row as its own segment, indexed by int offsets: C2 then removes the bounds checks from the loop; with
-        // long offsets into the whole file it kept a dozen instructions of checks per load.
+    static void dot(MemorySegment w, long row, int blocks, float[] x, float[] xd, int[] xsums, float[] lanes, int out) {
         MemorySegment r = w.asSlice(row, (long) blocks * BLOCK_BYTES);
         FloatVector sum = FloatVector.zero(Kernels.FLOATS);
+        float mins = 0;
         for (int b = 0; b < blocks; b++) {
-            int q = BLOCK_BYTES * b + 16;
+            int block = BLOCK_BYTES * b;
+            // 12 bytes at block + 4: scales 0..3 and mins 0..3 in the low 6 bits of bytes 0..3 and 4..7; scales and
+            // mins 4..7 from the nibbles of bytes 8..11 plus the top 2 bits of bytes 0..3 / 4..7 (QuantLanes#k4Scale).
+            long u = r.get(LONG, block + 4);
+            int u0 = (int) u, u1 = (int) (u >>> 32), u2 = r.get(INT, block + 12);
+            long scales = (u0 & 0x3F3F3F3FL) | (long) ((u2 & 0x0F0F0F0F) | ((u0 >>> 2) & 0x30303030)) << 32;
+            long mins8 = (u1 & 0x3F3F3F3FL) | (long) (((u2 >>> 4) & 0x0F0F0F0F) | ((u1 >>> 2) & 0x30303030)) << 32;
+            int sums = 16 * b;
+            int minTerm = 0;
+            for (int s = 0; s < 8; s++) {
+                minTerm += ((int) (mins8 >>> (8 * s)) & 0xFF) * (xsums[sums + 2 * s] + xsums[sums + 2 * s + 1]);
+            }
+            float scale = xd[b];
+            mins += scale * Float.float16ToFloat(r.get(HALF, block + 2)) * minTerm;
+            int q = block + 16;
             int xo = 256 * b;
-            int f = at + 8 * b;
             FloatVector low = FloatVector.zero(Kernels.FLOATS), high = low;
             for (int c = 0; c < 32; c += Kernels.LANES) {
                 IntVector n = (IntVector) ByteVector.fromMemorySegment(Kernels.BYTES, r, q + c, Kernels.LE)
@@ -102,8 +99,8 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
                 low = ((FloatVector) n.and(0x0F).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + c), low);
                 high = ((FloatVector) n.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + 32 + c), high);
             }
-            FloatVector acc = low.mul(factors[f]);
-            FloatVector acc2 = high.mul(factors[f + 1]);
+            FloatVector acc = low.mul((float) ((int) scales & 0xFF));
+            FloatVector acc2 = high.mul((float) ((int) (scales >>> 8) & 0xFF));
             low = FloatVector.zero(Kernels.FLOATS);
             high = low;
             for (int c = 0; c < 32; c += Kernels.LANES) {
@@ -112,8 +109,8 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
                 low = ((FloatVector) n.and(0x0F).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + 64 + c), low);
                 high = ((FloatVector) n.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + 96 + c), high);
             }
-            acc = low.fma(FloatVector.broadcast(Kernels.FLOATS, factors[f + 2]), acc);
-            acc2 = high.fma(FloatVector.broadcast(Kernels.FLOATS, factors[f + 3]), acc2);
+            acc = low.fma(FloatVector.broadcast(Kernels.FLOATS, (float) ((int) (scales >>> 16) & 0xFF)), acc);
+            acc2 = high.fma(FloatVector.broadcast(Kernels.FLOATS, (float) ((int) (scales >>> 24) & 0xFF)), acc2);
             low = FloatVector.zero(Kernels.FLOATS);
             high = low;
             for (int c = 0; c < 32; c += Kernels.LANES) {
@@ -122,8 +119,8 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
                 low = ((FloatVector) n.and(0x0F).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + 128 + c), low);
                 high = ((FloatVector) n.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + 160 + c), high);
             }
-            acc = low.fma(FloatVector.broadcast(Kernels.FLOATS, factors[f + 4]), acc);
-            acc2 = high.fma(FloatVector.broadcast(Kernels.FLOATS, factors[f + 5]), acc2);
+            acc = low.fma(FloatVector.broadcast(Kernels.FLOATS, (float) ((int) (scales >>> 32) & 0xFF)), acc);
+            acc2 = high.fma(FloatVector.broadcast(Kernels.FLOATS, (float) ((int) (scales >>> 40) & 0xFF)), acc2);
             low = FloatVector.zero(Kernels.FLOATS);
             high = low;
             for (int c = 0; c < 32; c += Kernels.LANES) {
@@ -132,11 +129,12 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
                 low = ((FloatVector) n.and(0x0F).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + 192 + c), low);
                 high = ((FloatVector) n.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + 224 + c), high);
             }
-            acc = low.fma(FloatVector.broadcast(Kernels.FLOATS, factors[f + 6]), acc);
-            acc2 = high.fma(FloatVector.broadcast(Kernels.FLOATS, factors[f + 7]), acc2);
-            sum = acc.add(acc2).fma(FloatVector.broadcast(Kernels.FLOATS, factors[at + 8 * blocks + b]), sum);
+            acc = low.fma(FloatVector.broadcast(Kernels.FLOATS, (float) ((int) (scales >>> 48) & 0xFF)), acc);
+            acc2 = high.fma(FloatVector.broadcast(Kernels.FLOATS, (float) ((int) (scales >>> 56) & 0xFF)), acc2);
+            sum = acc.add(acc2).fma(FloatVector.broadcast(Kernels.FLOATS, scale * Float.float16ToFloat(r.get(HALF, block))), sum);
         }
         sum.intoArray(lanes, out);
+        lanes[out + Kernels.LANES] = mins;
     }
 
     @Override
