@@ -31,10 +31,10 @@ public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols) im
         return InputFormat.Q8_K;
     }
 
-    /** The input decoded to floats (one token's row), then one vector of lanes to sum ({@link Kernels#sumLanes}). */
+    /** One vector of lanes to sum, then a super-block's sixteen group scales as floats ({@link #dot}). */
     @Override
     public int scratchFloats() {
-        return cols + Kernels.LANES;
+        return Kernels.LANES + 16;
     }
 
     @Override
@@ -43,59 +43,89 @@ public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols) im
             TileGemm.multiply(this, x, out, outOffset, outStride, rowFrom, rowTo, scratch);
             return;
         }
-        byte[] xq = x.q8kValues();
+        float[] xf = x.q8kFloats();
         float[] xd = x.q8kScales();
         int[] xsums = x.q8kSums();
         int blocks = cols / 256;
         long rowBytes = (long) blocks * BLOCK_BYTES;
-        // One token: a batch went to TileGemm above.
-        KQuantLanes.toFloats(xq, 0, scratch, cols);
         for (int r = rowFrom; r < rowTo; r++) {
-            dot(data, r * rowBytes, blocks, scratch, xd, xsums, 0, scratch, cols);
-            out[outOffset + r] = Kernels.sumLanes(scratch, cols);
+            dot(data, r * rowBytes, blocks, xf, xd, xsums, scratch, 0);
+            out[outOffset + r] = Kernels.sumLanes(scratch, 0);
         }
     }
 
     /**
      * One row · one token. {@code x} is the token's int8 input as floats, {@code xd}/{@code xsums} its super-block
-     * scales and 16-value sums from super-block {@code so}. Per super-block, in float lanes (exact integers):
-     * Σ sc·q·x over the groups with q unsigned (0..63), plus the offset of q - 32 as {@code -32·Σ sc·(group's
-     * input sum)}; then times {@code d}.
-     * The lanes to sum are stored at {@code lanes[at ..]}.
+     * scales and 16-value sums. Per super-block, in float lanes (exact integers): Σ sc·q·x over the groups with q
+     * unsigned (0..63), plus the offset of q - 32 as {@code -32·Σ sc·(group's input sum)}, times {@code d}; the
+     * lanes go to {@code lanes[out ..]}, and the next 16 floats hold a super-block's scales. Byte c.. of a half's 32 bytes of high bit pairs serves element c.. of each of
+     * its four runs of 32 weights (p = 0..3: group 8h + 2p + c/16), bits 2p..2p+1; runs p and p + 2 share the bytes
+     * of low nibbles at 32·(p & 1). Written as {@link Q4_KMatrix#dot} is, and for the same reasons: the row as its
+     * own segment at int offsets, Vector API calls and plain arithmetic only, the halves and runs spelled out.
      */
-    static void dot(MemorySegment w, long row, int blocks, float[] x, float[] xd, int[] xsums, int so, float[] lanes, int at) {
+    static void dot(MemorySegment w, long row, int blocks, float[] x, float[] xd, int[] xsums, float[] lanes, int out) {
+        MemorySegment r = w.asSlice(row, (long) blocks * BLOCK_BYTES);
         FloatVector sum = FloatVector.zero(Kernels.FLOATS);
+        int scales = out + Kernels.LANES;
         for (int b = 0; b < blocks; b++) {
-            long block = row + (long) BLOCK_BYTES * b;
-            FloatVector acc = FloatVector.zero(Kernels.FLOATS);
+            int block = BLOCK_BYTES * b;
+            int xo = 256 * b;
+            // The sixteen int8 group scales as floats, stored so that each group's broadcast is one load; and the
+            // offset of q - 32, -32·Σ sc·(group's input sum), in the lanes (exact integers).
+            FloatVector acc = FloatVector.zero(Kernels.FLOATS), acc2 = acc;
             for (int g = 0; g < 16; g += Kernels.LANES) {
-                FloatVector offset = KQuantLanes.floats(IntVector.fromArray(Kernels.INTS, xsums, 16 * (so + b) + g)).mul(-32f);
-                acc = KQuantLanes.signedFloats(w, block + 192 + g).fma(offset, acc);
+                FloatVector sc = (FloatVector) ByteVector.fromMemorySegment(Kernels.BYTES, r, block + 192 + g, Kernels.LE)
+                        .convertShape(VectorOperators.B2F, Kernels.FLOATS, 0);
+                sc.intoArray(lanes, scales + g);
+                acc = sc.fma(((FloatVector) IntVector.fromArray(Kernels.INTS, xsums, 16 * b + g).convert(VectorOperators.I2F, 0))
+                        .mul(-32f), acc);
             }
-            FloatVector acc2 = FloatVector.zero(Kernels.FLOATS);
-            for (int h = 0; h < 2; h++) {
-                for (int c = 0; c < 32; c += Kernels.LANES) {
-                    // Byte c.. of this half's 32 bytes of high bit pairs serves element c.. of each of its four
-                    // runs of 32 weights (p = 0..3: group 8h + 2p + c/16), bits 2p..2p+1; runs p and p + 2 share
-                    // the bytes of low nibbles at 32·(p & 1).
-                    IntVector high = KQuantLanes.unsigned(w, block + 128 + 32 * h + c);
-                    for (int p = 0; p < 2; p++) {
-                        IntVector low = KQuantLanes.unsigned(w, block + 64 * h + 32 * p + c);
-                        IntVector q = low.and(0x0F).or(high.lanewise(VectorOperators.LSHL, 4 - 2 * p).and(0x30));
-                        IntVector q2 = low.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.LSHR, 2 * p).and(0x30));
-                        int xo = 256 * b + 128 * h + 32 * p + c;
-                        long g = block + 192 + 8 * h + 2 * p + c / 16;
-                        acc = KQuantLanes.floats(q).mul(FloatVector.fromArray(Kernels.FLOATS, x, xo))
-                                .fma(KQuantLanes.splat(w.get(ValueLayout.JAVA_BYTE, g)), acc);
-                        acc2 = KQuantLanes.floats(q2).mul(FloatVector.fromArray(Kernels.FLOATS, x, xo + 64))
-                                .fma(KQuantLanes.splat(w.get(ValueLayout.JAVA_BYTE, g + 4)), acc2);
-                    }
-                }
+            float scale = xd[b] * Float.float16ToFloat(r.get(Kernels.HALF, block + 208));
+            for (int c = 0; c < 32; c += Kernels.LANES) {
+                IntVector high = (IntVector) ByteVector.fromMemorySegment(Kernels.BYTES, r, block + 128 + c, Kernels.LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0);
+                IntVector low, q, q2;
+                low = (IntVector) ByteVector.fromMemorySegment(Kernels.BYTES, r, block + 0 + c, Kernels.LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0);
+                q = low.and(0x0F).or(high.lanewise(VectorOperators.LSHL, 4).and(0x30));
+                q2 = low.lanewise(VectorOperators.LSHR, 4).or(high.and(0x30));
+                acc = ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(Kernels.FLOATS, x, xo + 0 + c))
+                        .fma(FloatVector.broadcast(Kernels.FLOATS, lanes[scales + 0 + c / 16]), acc);
+                acc2 = ((FloatVector) q2.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(Kernels.FLOATS, x, xo + 64 + c))
+                        .fma(FloatVector.broadcast(Kernels.FLOATS, lanes[scales + 4 + c / 16]), acc2);
+                low = (IntVector) ByteVector.fromMemorySegment(Kernels.BYTES, r, block + 32 + c, Kernels.LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0);
+                q = low.and(0x0F).or(high.lanewise(VectorOperators.LSHL, 2).and(0x30));
+                q2 = low.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.LSHR, 2).and(0x30));
+                acc = ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(Kernels.FLOATS, x, xo + 32 + c))
+                        .fma(FloatVector.broadcast(Kernels.FLOATS, lanes[scales + 2 + c / 16]), acc);
+                acc2 = ((FloatVector) q2.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(Kernels.FLOATS, x, xo + 96 + c))
+                        .fma(FloatVector.broadcast(Kernels.FLOATS, lanes[scales + 6 + c / 16]), acc2);
             }
-            acc = acc.add(acc2);
-            sum = acc.fma(KQuantLanes.splat(xd[so + b] * QuantLanes.half(w, block + 208)), sum);
+            for (int c = 0; c < 32; c += Kernels.LANES) {
+                IntVector high = (IntVector) ByteVector.fromMemorySegment(Kernels.BYTES, r, block + 160 + c, Kernels.LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0);
+                IntVector low, q, q2;
+                low = (IntVector) ByteVector.fromMemorySegment(Kernels.BYTES, r, block + 64 + c, Kernels.LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0);
+                q = low.and(0x0F).or(high.lanewise(VectorOperators.LSHL, 4).and(0x30));
+                q2 = low.lanewise(VectorOperators.LSHR, 4).or(high.and(0x30));
+                acc = ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(Kernels.FLOATS, x, xo + 128 + c))
+                        .fma(FloatVector.broadcast(Kernels.FLOATS, lanes[scales + 8 + c / 16]), acc);
+                acc2 = ((FloatVector) q2.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(Kernels.FLOATS, x, xo + 192 + c))
+                        .fma(FloatVector.broadcast(Kernels.FLOATS, lanes[scales + 12 + c / 16]), acc2);
+                low = (IntVector) ByteVector.fromMemorySegment(Kernels.BYTES, r, block + 96 + c, Kernels.LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0);
+                q = low.and(0x0F).or(high.lanewise(VectorOperators.LSHL, 2).and(0x30));
+                q2 = low.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.LSHR, 2).and(0x30));
+                acc = ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(Kernels.FLOATS, x, xo + 160 + c))
+                        .fma(FloatVector.broadcast(Kernels.FLOATS, lanes[scales + 10 + c / 16]), acc);
+                acc2 = ((FloatVector) q2.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(Kernels.FLOATS, x, xo + 224 + c))
+                        .fma(FloatVector.broadcast(Kernels.FLOATS, lanes[scales + 14 + c / 16]), acc2);
+            }
+            sum = acc.add(acc2).fma(FloatVector.broadcast(Kernels.FLOATS, scale), sum);
         }
-        sum.intoArray(lanes, at);
+        sum.intoArray(lanes, out);
     }
 
     @Override
