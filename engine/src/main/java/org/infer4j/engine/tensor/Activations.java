@@ -16,6 +16,8 @@ public final class Activations {
     private final float[] rounded;
     private final byte[] q8Values;
     private final float[] q8Floats;
+    /** One token's -8·(x[j] + x[j+16]) per Q8_0 block, j < 16: what the 4-bit offset of Q4_0 weights contributes. */
+    private final float[] q4Offsets;
     private final float[] q8Scales;
     private final float[] q8Sums;
     private final byte[] q8kValues;
@@ -53,6 +55,7 @@ public final class Activations {
         this.rounded = new float[maxTokens * maxCols];
         this.q8Values = new byte[maxTokens * padded];
         this.q8Floats = new float[maxTokens * padded];
+        this.q4Offsets = new float[padded / 2];
         this.q8Scales = new float[maxTokens * padded / Q8_BLOCK];
         this.q8Sums = new float[maxTokens * padded / Q8_BLOCK];
         int paddedK = Math.ceilDiv(maxCols, Q8K_BLOCK) * Q8K_BLOCK;
@@ -165,6 +168,11 @@ public final class Activations {
                 if (tokens == 1) {
                     for (int i = at; i < at + cols; i++) {
                         q8Floats[i] = q8Values[i] * q8Scales[i / Q8_BLOCK];
+                    }
+                    for (int b = 0; b < cols / Q8_BLOCK; b++) {
+                        for (int j = 0; j < Q8_BLOCK / 2; j++) {
+                            q4Offsets[16 * b + j] = -8f * (q8Floats[Q8_BLOCK * b + j] + q8Floats[Q8_BLOCK * b + 16 + j]);
+                        }
                     }
                 }
             } else {
@@ -312,6 +320,17 @@ public final class Activations {
             throw new IllegalStateException("Q8_0 floats are prepared for a single token (a batch reads panels)");
         }
         return q8Floats;
+    }
+
+    /**
+     * For a single token, per block of 32 values x: the 16 floats -8·(x[j] + x[j+16]), what the offset of a Q4_0
+     * weight (its nibble minus 8) contributes to the dot product of a block whose nibbles pair x[j] and x[j+16].
+     */
+    float[] q4Offsets() {
+        if (!q8Ready || tokens != 1) {
+            throw new IllegalStateException("Q4_0 offsets are prepared for a single token");
+        }
+        return q4Offsets;
     }
 
     /** Block scales of the Q8_0 form; token {@code t} starts at {@code t * cols() / 32}. */
