@@ -118,6 +118,8 @@ public final class Kernels {
      * differ in the last bit from call to call; lanewise adds and constant shuffles are exact and the same in both.
      */
     static float sum(FloatVector v) {
+        // Kernels with a large body repeat these four lines (Vector API calls only, always inlined) rather than call
+        // this method, which C2 may leave out of line there and then box the vector passed to it.
         if (LANES == 16) {
             v = v.add(v.rearrange(SWAP_8));
         }
@@ -148,8 +150,8 @@ public final class Kernels {
         return v.reduceLanes(VectorOperators.ADD);
     }
 
-    private static final VectorShuffle<Float> SWAP_8 = LANES == 16 ? VectorShuffle.fromOp(FLOATS, i -> i ^ 8) : null;
-    private static final VectorShuffle<Float> SWAP_4 = VectorShuffle.fromOp(FLOATS, i -> i ^ 4);
-    private static final VectorShuffle<Float> SWAP_2 = VectorShuffle.fromOp(FLOATS, i -> i ^ 2);
-    private static final VectorShuffle<Float> SWAP_1 = VectorShuffle.fromOp(FLOATS, i -> i ^ 1);
+    static final VectorShuffle<Float> SWAP_8 = LANES == 16 ? VectorShuffle.fromOp(FLOATS, i -> i ^ 8) : null;
+    static final VectorShuffle<Float> SWAP_4 = VectorShuffle.fromOp(FLOATS, i -> i ^ 4);
+    static final VectorShuffle<Float> SWAP_2 = VectorShuffle.fromOp(FLOATS, i -> i ^ 2);
+    static final VectorShuffle<Float> SWAP_1 = VectorShuffle.fromOp(FLOATS, i -> i ^ 1);
 }

@@ -19,7 +19,7 @@ import org.infer4j.gguf.GgmlType;
  * shift, convert), multiplied in float lanes, where the products and their sums stay exact integers. One row at a
  * time ({@link #dot}), written with Vector API calls and plain arithmetic only, because C2 inlines ordinary methods
  * only up to a node budget per compilation and a helper left out there would box the vectors it takes or returns.
- * For the same reason the kernel hands its result over as stored lanes ({@link Kernels#sumLanes}), never as a vector.
+ * For the same reason it sums its lanes itself, in {@link Kernels#sum}'s order.
  */
 public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) implements WeightMatrix {
     private static final int BLOCK_BYTES = 144;
@@ -37,10 +37,9 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
         return InputFormat.Q8_K;
     }
 
-    /** One vector of lanes to sum and the mins' part of a row ({@link #dot}). */
     @Override
     public int scratchFloats() {
-        return Kernels.LANES + 1;
+        return 0;
     }
 
     @Override
@@ -55,23 +54,21 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
         int blocks = cols / 256;
         long rowBytes = (long) blocks * BLOCK_BYTES;
         for (int r = rowFrom; r < rowTo; r++) {
-            dot(data, r * rowBytes, blocks, xf, xd, xsums, scratch, 0);
-            out[outOffset + r] = Kernels.sumLanes(scratch, 0) - scratch[Kernels.LANES];
+            out[outOffset + r] = dot(data, r * rowBytes, blocks, xf, xd, xsums);
         }
     }
 
     /**
      * One row · one token: Σ_b d·xd_b·Σ_s sc_s·(Σ q·x over sub-block s) - Σ_b dmin·xd_b·Σ_s m_s·(input sum of
      * sub-block s), with {@code x} the token's int8 input as floats, {@code xd}/{@code xsums} its super-block scales
-     * and 16-value sums. The first part's lanes go to {@code lanes[out ..]}, the second part to
-     * {@code lanes[out + LANES]}. Each 32 bytes of nibbles give sub-blocks 2j (low) and 2j+1 (high), Σq·x in float
+     * and 16-value sums. Each 32 bytes of nibbles give sub-blocks 2j (low) and 2j+1 (high), Σq·x in float
      * lanes (exact integers); the scales and mins are unpacked with scalar code in the same loop, which runs beside
      * the vector work. Written with Vector API calls, plain loads and arithmetic only, the four runs of 32 bytes
      * spelled out: in a body this large C2 stops inlining ordinary calls (its node budget), and a vector passed to
      * one is boxed; a loop over the runs stays a loop (past the unrolling limit) whose index and bounds work cost
      * as much as the vectors. The row is its own segment read at int offsets, so the bounds checks leave the loop.
      */
-    static void dot(MemorySegment w, long row, int blocks, float[] x, float[] xd, int[] xsums, float[] lanes, int out) {
+    static float dot(MemorySegment w, long row, int blocks, float[] x, float[] xd, int[] xsums) {
         MemorySegment r = w.asSlice(row, (long) blocks * BLOCK_BYTES);
         FloatVector sum = FloatVector.zero(Kernels.FLOATS);
         float mins = 0;
@@ -133,8 +130,14 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
             acc2 = high.fma(FloatVector.broadcast(Kernels.FLOATS, (float) ((int) (scales >>> 56) & 0xFF)), acc2);
             sum = acc.add(acc2).fma(FloatVector.broadcast(Kernels.FLOATS, scale * Float.float16ToFloat(r.get(HALF, block))), sum);
         }
-        sum.intoArray(lanes, out);
-        lanes[out + Kernels.LANES] = mins;
+        // Σ of the lanes in Kernels.sum's order, written out: a call would box the vector in a body this large.
+        if (Kernels.LANES == 16) {
+            sum = sum.add(sum.rearrange(Kernels.SWAP_8));
+        }
+        sum = sum.add(sum.rearrange(Kernels.SWAP_4));
+        sum = sum.add(sum.rearrange(Kernels.SWAP_2));
+        sum = sum.add(sum.rearrange(Kernels.SWAP_1));
+        return sum.lane(0) - mins;
     }
 
     @Override

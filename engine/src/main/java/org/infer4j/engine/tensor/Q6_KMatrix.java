@@ -31,10 +31,10 @@ public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols) im
         return InputFormat.Q8_K;
     }
 
-    /** One vector of lanes to sum, then a super-block's sixteen group scales as floats ({@link #dot}). */
+    /** A super-block's sixteen group scales as floats ({@link #dot}). */
     @Override
     public int scratchFloats() {
-        return Kernels.LANES + 16;
+        return 16;
     }
 
     @Override
@@ -49,24 +49,22 @@ public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols) im
         int blocks = cols / 256;
         long rowBytes = (long) blocks * BLOCK_BYTES;
         for (int r = rowFrom; r < rowTo; r++) {
-            dot(data, r * rowBytes, blocks, xf, xd, xsums, scratch, 0);
-            out[outOffset + r] = Kernels.sumLanes(scratch, 0);
+            out[outOffset + r] = dot(data, r * rowBytes, blocks, xf, xd, xsums, scratch, 0);
         }
     }
 
     /**
      * One row · one token. {@code x} is the token's int8 input as floats, {@code xd}/{@code xsums} its super-block
      * scales and 16-value sums. Per super-block, in float lanes (exact integers): Σ sc·q·x over the groups with q
-     * unsigned (0..63), plus the offset of q - 32 as {@code -32·Σ sc·(group's input sum)}, times {@code d}; the
-     * lanes go to {@code lanes[out ..]}, and the next 16 floats hold a super-block's scales. Byte c.. of a half's 32 bytes of high bit pairs serves element c.. of each of
+     * unsigned (0..63), plus the offset of q - 32 as {@code -32·Σ sc·(group's input sum)}, times {@code d};
+     * {@code lanes[scales ..]} holds a super-block's sixteen scales as floats. Byte c.. of a half's 32 bytes of high bit pairs serves element c.. of each of
      * its four runs of 32 weights (p = 0..3: group 8h + 2p + c/16), bits 2p..2p+1; runs p and p + 2 share the bytes
      * of low nibbles at 32·(p & 1). Written as {@link Q4_KMatrix#dot} is, and for the same reasons: the row as its
      * own segment at int offsets, Vector API calls and plain arithmetic only, the halves and runs spelled out.
      */
-    static void dot(MemorySegment w, long row, int blocks, float[] x, float[] xd, int[] xsums, float[] lanes, int out) {
+    static float dot(MemorySegment w, long row, int blocks, float[] x, float[] xd, int[] xsums, float[] lanes, int scales) {
         MemorySegment r = w.asSlice(row, (long) blocks * BLOCK_BYTES);
         FloatVector sum = FloatVector.zero(Kernels.FLOATS);
-        int scales = out + Kernels.LANES;
         for (int b = 0; b < blocks; b++) {
             int block = BLOCK_BYTES * b;
             int xo = 256 * b;
@@ -125,7 +123,14 @@ public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols) im
             }
             sum = acc.add(acc2).fma(FloatVector.broadcast(Kernels.FLOATS, scale), sum);
         }
-        sum.intoArray(lanes, out);
+        // Σ of the lanes in Kernels.sum's order, written out: a call would box the vector in a body this large.
+        if (Kernels.LANES == 16) {
+            sum = sum.add(sum.rearrange(Kernels.SWAP_8));
+        }
+        sum = sum.add(sum.rearrange(Kernels.SWAP_4));
+        sum = sum.add(sum.rearrange(Kernels.SWAP_2));
+        sum = sum.add(sum.rearrange(Kernels.SWAP_1));
+        return sum.lane(0);
     }
 
     @Override
