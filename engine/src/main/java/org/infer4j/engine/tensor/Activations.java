@@ -1,5 +1,8 @@
 package org.infer4j.engine.tensor;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
 /**
  * A batch of input vectors for matrix multiplication: {@code tokens} rows of {@code cols} floats in
  * {@link #values()}, plus the derived forms that weight types ask for ({@link InputFormat}), computed once
@@ -21,8 +24,17 @@ public final class Activations {
     private final float[] q8Scales;
     private final float[] q8Sums;
     private final byte[] q8kValues;
-    /** One token's Q8_K int8 values as floats (exact), for the k-quant kernels that multiply in float lanes. */
-    private final float[] q8kFloats;
+    /**
+     * One token's Q8_K int8 values as floats (exact), for the k-quant kernels that multiply in float lanes. Off the
+     * heap and 64-byte aligned, so a vector load of 16 floats never straddles two cache lines: a float[] lies where
+     * the allocator put it, and the same kernel ran 30% slower in the runs whose array was not aligned.
+     */
+    private final MemorySegment q8kFloats;
+    /**
+     * One token's Q8_K sub-block sums laid out for the k-quant mins: per super-block 16 floats, eight zeros then the
+     * sums of its eight runs of 32 values (exact integers).
+     */
+    private final float[] q8kMinSums;
     private final float[] q8kScales;
     private final int[] q8kSums;
     private final int maxTokens;
@@ -60,7 +72,8 @@ public final class Activations {
         this.q8Sums = new float[maxTokens * padded / Q8_BLOCK];
         int paddedK = Math.ceilDiv(maxCols, Q8K_BLOCK) * Q8K_BLOCK;
         this.q8kValues = new byte[maxTokens * paddedK];
-        this.q8kFloats = new float[paddedK];
+        this.q8kFloats = Arena.ofAuto().allocate(4L * paddedK, 64);
+        this.q8kMinSums = new float[paddedK / 16];
         this.q8kScales = new float[maxTokens * paddedK / Q8K_BLOCK];
         this.q8kSums = new int[maxTokens * paddedK / 16];
     }
@@ -179,6 +192,12 @@ public final class Activations {
                 Quantizer.quantizeQ8KActivations(values, at, cols, q8kValues, at, q8kScales, at / Q8K_BLOCK, q8kSums, at / 16);
                 if (tokens == 1) {
                     KQuantLanes.toFloats(q8kValues, 0, q8kFloats, cols);
+                    for (int b = 0; b < cols / Q8K_BLOCK; b++) {
+                        for (int s = 0; s < 8; s++) {
+                            q8kMinSums[16 * b + s] = 0;
+                            q8kMinSums[16 * b + 8 + s] = q8kSums[16 * b + 2 * s] + q8kSums[16 * b + 2 * s + 1];
+                        }
+                    }
                 }
             }
         }
@@ -355,11 +374,23 @@ public final class Activations {
     }
 
     /** The int8 values of the Q8_K form as floats (exact small integers), for a single token. */
-    float[] q8kFloats() {
+    MemorySegment q8kFloats() {
         if (!q8kReady || tokens != 1) {
             throw new IllegalStateException("Q8_K floats are prepared for a single token (a batch reads panels)");
         }
         return q8kFloats;
+    }
+
+    /**
+     * For a single token, per super-block of the Q8_K form: eight zeros, then the sums of its eight runs of 32 values,
+     * so that lanes holding a Q4_K/Q5_K super-block's eight scales then its eight mins, times these, give the mins'
+     * products (the scales' lanes vanish).
+     */
+    float[] q8kMinSums() {
+        if (!q8kReady || tokens != 1) {
+            throw new IllegalStateException("Q8_K sums are prepared for a single token");
+        }
+        return q8kMinSums;
     }
 
     /** Super-block scales of the Q8_K form; token {@code t} starts at {@code t * cols() / 256}. */

@@ -5,7 +5,9 @@ import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 import org.infer4j.gguf.GgmlType;
 
 /**
@@ -26,6 +28,8 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(Kernels.LE);
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(Kernels.LE);
     private static final ValueLayout.OfShort HALF = Kernels.HALF;
+    /** Two longs: a super-block's eight scale bytes and eight min bytes. */
+    private static final VectorSpecies<Long> PAIR = LongVector.SPECIES_128;
 
     @Override
     public GgmlType type() {
@@ -37,9 +41,10 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
         return InputFormat.Q8_K;
     }
 
+    /** A super-block's eight scales and eight mins as floats ({@link #dot}). */
     @Override
     public int scratchFloats() {
-        return 0;
+        return 16;
     }
 
     @Override
@@ -48,13 +53,13 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
             TileGemm.multiply(this, x, out, outOffset, outStride, rowFrom, rowTo, scratch);
             return;
         }
-        float[] xf = x.q8kFloats();
+        MemorySegment xf = x.q8kFloats();
         float[] xd = x.q8kScales();
-        int[] xsums = x.q8kSums();
+        float[] minSums = x.q8kMinSums();
         int blocks = cols / 256;
         long rowBytes = (long) blocks * BLOCK_BYTES;
         for (int r = rowFrom; r < rowTo; r++) {
-            out[outOffset + r] = dot(data, r * rowBytes, blocks, xf, xd, xsums);
+            out[outOffset + r] = dot(data, r * rowBytes, blocks, xf, xd, minSums, scratch, 0);
         }
     }
 
@@ -68,10 +73,10 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
      * one is boxed; a loop over the runs stays a loop (past the unrolling limit) whose index and bounds work cost
      * as much as the vectors. The row is its own segment read at int offsets, so the bounds checks leave the loop.
      */
-    static float dot(MemorySegment w, long row, int blocks, float[] x, float[] xd, int[] xsums) {
+    static float dot(MemorySegment w, long row, int blocks, MemorySegment x, float[] xd, float[] minSums, float[] lanes, int at) {
         MemorySegment r = w.asSlice(row, (long) blocks * BLOCK_BYTES);
         FloatVector sum = FloatVector.zero(Kernels.FLOATS);
-        float mins = 0;
+        FloatVector mins = sum;
         for (int b = 0; b < blocks; b++) {
             int block = BLOCK_BYTES * b;
             // 12 bytes at block + 4: scales 0..3 and mins 0..3 in the low 6 bits of bytes 0..3 and 4..7; scales and
@@ -80,56 +85,61 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
             int u0 = (int) u, u1 = (int) (u >>> 32), u2 = r.get(INT, block + 12);
             long scales = (u0 & 0x3F3F3F3FL) | (long) ((u2 & 0x0F0F0F0F) | ((u0 >>> 2) & 0x30303030)) << 32;
             long mins8 = (u1 & 0x3F3F3F3FL) | (long) (((u2 >>> 4) & 0x0F0F0F0F) | ((u1 >>> 2) & 0x30303030)) << 32;
-            int sums = 16 * b;
-            int minTerm = 0;
-            for (int s = 0; s < 8; s++) {
-                minTerm += ((int) (mins8 >>> (8 * s)) & 0xFF) * (xsums[sums + 2 * s] + xsums[sums + 2 * s + 1]);
-            }
+            // The eight scales then the eight mins as floats: stored, so each scale's broadcast below is one load;
+            // times the input's sub-block sums (zeros under the scales) they give the mins' products, in lanes.
+            ByteVector packed = LongVector.broadcast(PAIR, scales).withLane(1, mins8).reinterpretAsBytes();
             float scale = xd[b];
-            mins += scale * Float.float16ToFloat(r.get(HALF, block + 2)) * minTerm;
+            FloatVector minScale = FloatVector.broadcast(Kernels.FLOATS, scale * Float.float16ToFloat(r.get(HALF, block + 2)));
+            for (int g = 0; g < 16; g += Kernels.LANES) {
+                FloatVector f = (FloatVector) ((IntVector) packed.convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, g / Kernels.LANES))
+                        .convert(VectorOperators.I2F, 0);
+                f.intoArray(lanes, at + g);
+                mins = f.mul(FloatVector.fromArray(Kernels.FLOATS, minSums, 16 * b + g)).fma(minScale, mins);
+            }
             int q = block + 16;
             int xo = 256 * b;
             FloatVector low = FloatVector.zero(Kernels.FLOATS), high = low;
             for (int c = 0; c < 32; c += Kernels.LANES) {
                 IntVector n = (IntVector) ByteVector.fromMemorySegment(Kernels.BYTES, r, q + c, Kernels.LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0);
-                low = ((FloatVector) n.and(0x0F).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + c), low);
-                high = ((FloatVector) n.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + 32 + c), high);
+                low = ((FloatVector) n.and(0x0F).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromMemorySegment(Kernels.FLOATS, x, 4L * (xo + c), Kernels.LE), low);
+                high = ((FloatVector) n.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromMemorySegment(Kernels.FLOATS, x, 4L * (xo + 32 + c), Kernels.LE), high);
             }
-            FloatVector acc = low.mul((float) ((int) scales & 0xFF));
-            FloatVector acc2 = high.mul((float) ((int) (scales >>> 8) & 0xFF));
+            FloatVector acc = low.mul(lanes[at]);
+            FloatVector acc2 = high.mul(lanes[at + 1]);
             low = FloatVector.zero(Kernels.FLOATS);
             high = low;
             for (int c = 0; c < 32; c += Kernels.LANES) {
                 IntVector n = (IntVector) ByteVector.fromMemorySegment(Kernels.BYTES, r, q + 32 + c, Kernels.LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0);
-                low = ((FloatVector) n.and(0x0F).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + 64 + c), low);
-                high = ((FloatVector) n.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + 96 + c), high);
+                low = ((FloatVector) n.and(0x0F).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromMemorySegment(Kernels.FLOATS, x, 4L * (xo + 64 + c), Kernels.LE), low);
+                high = ((FloatVector) n.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromMemorySegment(Kernels.FLOATS, x, 4L * (xo + 96 + c), Kernels.LE), high);
             }
-            acc = low.fma(FloatVector.broadcast(Kernels.FLOATS, (float) ((int) (scales >>> 16) & 0xFF)), acc);
-            acc2 = high.fma(FloatVector.broadcast(Kernels.FLOATS, (float) ((int) (scales >>> 24) & 0xFF)), acc2);
+            acc = low.fma(FloatVector.broadcast(Kernels.FLOATS, lanes[at + 2]), acc);
+            acc2 = high.fma(FloatVector.broadcast(Kernels.FLOATS, lanes[at + 3]), acc2);
             low = FloatVector.zero(Kernels.FLOATS);
             high = low;
             for (int c = 0; c < 32; c += Kernels.LANES) {
                 IntVector n = (IntVector) ByteVector.fromMemorySegment(Kernels.BYTES, r, q + 64 + c, Kernels.LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0);
-                low = ((FloatVector) n.and(0x0F).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + 128 + c), low);
-                high = ((FloatVector) n.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + 160 + c), high);
+                low = ((FloatVector) n.and(0x0F).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromMemorySegment(Kernels.FLOATS, x, 4L * (xo + 128 + c), Kernels.LE), low);
+                high = ((FloatVector) n.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromMemorySegment(Kernels.FLOATS, x, 4L * (xo + 160 + c), Kernels.LE), high);
             }
-            acc = low.fma(FloatVector.broadcast(Kernels.FLOATS, (float) ((int) (scales >>> 32) & 0xFF)), acc);
-            acc2 = high.fma(FloatVector.broadcast(Kernels.FLOATS, (float) ((int) (scales >>> 40) & 0xFF)), acc2);
+            acc = low.fma(FloatVector.broadcast(Kernels.FLOATS, lanes[at + 4]), acc);
+            acc2 = high.fma(FloatVector.broadcast(Kernels.FLOATS, lanes[at + 5]), acc2);
             low = FloatVector.zero(Kernels.FLOATS);
             high = low;
             for (int c = 0; c < 32; c += Kernels.LANES) {
                 IntVector n = (IntVector) ByteVector.fromMemorySegment(Kernels.BYTES, r, q + 96 + c, Kernels.LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0);
-                low = ((FloatVector) n.and(0x0F).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + 192 + c), low);
-                high = ((FloatVector) n.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + 224 + c), high);
+                low = ((FloatVector) n.and(0x0F).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromMemorySegment(Kernels.FLOATS, x, 4L * (xo + 192 + c), Kernels.LE), low);
+                high = ((FloatVector) n.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromMemorySegment(Kernels.FLOATS, x, 4L * (xo + 224 + c), Kernels.LE), high);
             }
-            acc = low.fma(FloatVector.broadcast(Kernels.FLOATS, (float) ((int) (scales >>> 48) & 0xFF)), acc);
-            acc2 = high.fma(FloatVector.broadcast(Kernels.FLOATS, (float) ((int) (scales >>> 56) & 0xFF)), acc2);
+            acc = low.fma(FloatVector.broadcast(Kernels.FLOATS, lanes[at + 6]), acc);
+            acc2 = high.fma(FloatVector.broadcast(Kernels.FLOATS, lanes[at + 7]), acc2);
             sum = acc.add(acc2).fma(FloatVector.broadcast(Kernels.FLOATS, scale * Float.float16ToFloat(r.get(HALF, block))), sum);
         }
+        sum = sum.sub(mins);
         // Σ of the lanes in Kernels.sum's order, written out: a call would box the vector in a body this large.
         if (Kernels.LANES == 16) {
             sum = sum.add(sum.rearrange(Kernels.SWAP_8));
@@ -137,7 +147,7 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
         sum = sum.add(sum.rearrange(Kernels.SWAP_4));
         sum = sum.add(sum.rearrange(Kernels.SWAP_2));
         sum = sum.add(sum.rearrange(Kernels.SWAP_1));
-        return sum.lane(0) - mins;
+        return sum.lane(0);
     }
 
     @Override

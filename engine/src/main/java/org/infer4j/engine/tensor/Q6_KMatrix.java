@@ -43,7 +43,7 @@ public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols) im
             TileGemm.multiply(this, x, out, outOffset, outStride, rowFrom, rowTo, scratch);
             return;
         }
-        float[] xf = x.q8kFloats();
+        MemorySegment xf = x.q8kFloats();
         float[] xd = x.q8kScales();
         int[] xsums = x.q8kSums();
         int blocks = cols / 256;
@@ -62,7 +62,7 @@ public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols) im
      * of low nibbles at 32·(p & 1). Written as {@link Q4_KMatrix#dot} is, and for the same reasons: the row as its
      * own segment at int offsets, Vector API calls and plain arithmetic only, the halves and runs spelled out.
      */
-    static float dot(MemorySegment w, long row, int blocks, float[] x, float[] xd, int[] xsums, float[] lanes, int scales) {
+    static float dot(MemorySegment w, long row, int blocks, MemorySegment x, float[] xd, int[] xsums, float[] lanes, int scales) {
         MemorySegment r = w.asSlice(row, (long) blocks * BLOCK_BYTES);
         FloatVector sum = FloatVector.zero(Kernels.FLOATS);
         for (int b = 0; b < blocks; b++) {
@@ -87,17 +87,17 @@ public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols) im
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0);
                 q = low.and(0x0F).or(high.lanewise(VectorOperators.LSHL, 4).and(0x30));
                 q2 = low.lanewise(VectorOperators.LSHR, 4).or(high.and(0x30));
-                acc = ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(Kernels.FLOATS, x, xo + 0 + c))
+                acc = ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromMemorySegment(Kernels.FLOATS, x, 4L * (xo + 0 + c), Kernels.LE))
                         .fma(FloatVector.broadcast(Kernels.FLOATS, lanes[scales + 0 + c / 16]), acc);
-                acc2 = ((FloatVector) q2.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(Kernels.FLOATS, x, xo + 64 + c))
+                acc2 = ((FloatVector) q2.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromMemorySegment(Kernels.FLOATS, x, 4L * (xo + 64 + c), Kernels.LE))
                         .fma(FloatVector.broadcast(Kernels.FLOATS, lanes[scales + 4 + c / 16]), acc2);
                 low = (IntVector) ByteVector.fromMemorySegment(Kernels.BYTES, r, block + 32 + c, Kernels.LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0);
                 q = low.and(0x0F).or(high.lanewise(VectorOperators.LSHL, 2).and(0x30));
                 q2 = low.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.LSHR, 2).and(0x30));
-                acc = ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(Kernels.FLOATS, x, xo + 32 + c))
+                acc = ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromMemorySegment(Kernels.FLOATS, x, 4L * (xo + 32 + c), Kernels.LE))
                         .fma(FloatVector.broadcast(Kernels.FLOATS, lanes[scales + 2 + c / 16]), acc);
-                acc2 = ((FloatVector) q2.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(Kernels.FLOATS, x, xo + 96 + c))
+                acc2 = ((FloatVector) q2.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromMemorySegment(Kernels.FLOATS, x, 4L * (xo + 96 + c), Kernels.LE))
                         .fma(FloatVector.broadcast(Kernels.FLOATS, lanes[scales + 6 + c / 16]), acc2);
             }
             for (int c = 0; c < 32; c += Kernels.LANES) {
@@ -108,17 +108,17 @@ public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols) im
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0);
                 q = low.and(0x0F).or(high.lanewise(VectorOperators.LSHL, 4).and(0x30));
                 q2 = low.lanewise(VectorOperators.LSHR, 4).or(high.and(0x30));
-                acc = ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(Kernels.FLOATS, x, xo + 128 + c))
+                acc = ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromMemorySegment(Kernels.FLOATS, x, 4L * (xo + 128 + c), Kernels.LE))
                         .fma(FloatVector.broadcast(Kernels.FLOATS, lanes[scales + 8 + c / 16]), acc);
-                acc2 = ((FloatVector) q2.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(Kernels.FLOATS, x, xo + 192 + c))
+                acc2 = ((FloatVector) q2.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromMemorySegment(Kernels.FLOATS, x, 4L * (xo + 192 + c), Kernels.LE))
                         .fma(FloatVector.broadcast(Kernels.FLOATS, lanes[scales + 12 + c / 16]), acc2);
                 low = (IntVector) ByteVector.fromMemorySegment(Kernels.BYTES, r, block + 96 + c, Kernels.LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0);
                 q = low.and(0x0F).or(high.lanewise(VectorOperators.LSHL, 2).and(0x30));
                 q2 = low.lanewise(VectorOperators.LSHR, 4).or(high.lanewise(VectorOperators.LSHR, 2).and(0x30));
-                acc = ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(Kernels.FLOATS, x, xo + 160 + c))
+                acc = ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromMemorySegment(Kernels.FLOATS, x, 4L * (xo + 160 + c), Kernels.LE))
                         .fma(FloatVector.broadcast(Kernels.FLOATS, lanes[scales + 10 + c / 16]), acc);
-                acc2 = ((FloatVector) q2.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(Kernels.FLOATS, x, xo + 224 + c))
+                acc2 = ((FloatVector) q2.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromMemorySegment(Kernels.FLOATS, x, 4L * (xo + 224 + c), Kernels.LE))
                         .fma(FloatVector.broadcast(Kernels.FLOATS, lanes[scales + 14 + c / 16]), acc2);
             }
             sum = acc.add(acc2).fma(FloatVector.broadcast(Kernels.FLOATS, scale), sum);
