@@ -22,10 +22,15 @@ public enum Activation {
 
     /** hidden[i] = act(gate[i]) * up[i] for i in [0, n). */
     void gated(float[] gate, float[] up, float[] hidden, int n) {
+        gated(gate, up, hidden, 0, n);
+    }
+
+    /** hidden[i] = act(gate[i]) * up[i] for i in [from, to). */
+    void gated(float[] gate, float[] up, float[] hidden, int from, int to) {
         switch (this) {
-            case SILU -> org.infer4j.engine.tensor.Kernels.swiglu(gate, up, hidden, n);
+            case SILU -> org.infer4j.engine.tensor.Kernels.swiglu(gate, up, hidden, from, to);
             case GELU_TANH -> {
-                for (int i = 0; i < n; i++) {
+                for (int i = from; i < to; i++) {
                     hidden[i] = gelu(gate[i]) * up[i];
                 }
             }

@@ -4,6 +4,7 @@ import java.util.Objects;
 import org.infer4j.engine.tensor.Activations;
 import org.infer4j.engine.tensor.Kernels;
 import org.infer4j.engine.tensor.MatMul;
+import org.infer4j.engine.tensor.RangeTask;
 import org.infer4j.engine.tensor.WorkerPool;
 import org.infer4j.gguf.GgufFile;
 
@@ -145,7 +146,7 @@ final class TransformerModel implements LanguageModel {
         b.normed.set(b.rows, dim);
         // gate, up: (rows, ffnDim)
         b.matmul.multiply(w.gate(), b.gate, w.up(), b.up, b.normed);
-        config.activation().gated(b.gate, b.up, b.hidden.values(), b.rows * ffn); // act(gate) * up
+        b.activate(b.rows * ffn); // hidden = act(gate) * up
         b.hidden.set(b.rows, ffn);
         b.matmul.multiply(w.down(), b.hidden, b.projected);
         if (w.postFfnNorm() != null) {
@@ -265,6 +266,7 @@ final class TransformerModel implements LanguageModel {
     private static final class Batch {
         final int maxRows;
         final TransformerConfig config;
+        final WorkerPool pool;
         final MatMul matmul;
         final Attention attention;
         final int[] tokens;
@@ -289,6 +291,7 @@ final class TransformerModel implements LanguageModel {
         final float[][] ropeSin;
 
         Batch(TransformerConfig c, WorkerPool pool, int maxRows) {
+            this.pool = pool;
             this.maxRows = maxRows;
             this.config = c;
             this.tokens = new int[maxRows];
@@ -309,6 +312,22 @@ final class TransformerModel implements LanguageModel {
             this.ropeSin = new float[2][maxRows * c.ropeDim() / 2];
             this.matmul = new MatMul(pool, Math.max(c.dim(), Math.max(c.ffnDim(), c.attentionWidth())));
             this.attention = new Attention(c, pool, maxRows);
+        }
+
+        /** Elements per index of the activation's parallel range. */
+        private static final int ACTIVATION_STRIDE = 1024;
+        private int activating;
+        /** act(gate) * up over a range of elements: a prompt's share was a serial 7% of its time. */
+        private final RangeTask activation = this::activateRange;
+
+        /** hidden = act(gate) * up for the first {@code n} elements, on the worker pool (elementwise: same bits). */
+        void activate(int n) {
+            activating = n;
+            pool.parallelFor(Math.ceilDiv(n, ACTIVATION_STRIDE), activation);
+        }
+
+        private void activateRange(int from, int to, int worker) {
+            config.activation().gated(gate, up, hidden.values(), from * ACTIVATION_STRIDE, Math.min(activating, to * ACTIVATION_STRIDE));
         }
 
         void add(TransformerKvCache cache, int position, int token) {

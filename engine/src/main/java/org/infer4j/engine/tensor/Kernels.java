@@ -106,7 +106,12 @@ public final class Kernels {
      * the JIT warms up. {@code Math.exp} is the same in both.
      */
     public static void swiglu(float[] gate, float[] up, float[] out, int n) {
-        for (int i = 0; i < n; i++) {
+        swiglu(gate, up, out, 0, n);
+    }
+
+    /** As {@link #swiglu(float[], float[], float[], int)} for i in [from, to). */
+    public static void swiglu(float[] gate, float[] up, float[] out, int from, int to) {
+        for (int i = from; i < to; i++) {
             float g = gate[i];
             out[i] = g / (1f + (float) Math.exp(-g)) * up[i];
         }
