@@ -47,8 +47,14 @@ public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols) im
         // One row at a time: rows in pairs (sharing the input's loads) measured faster with the matrix in cache, but
         // from memory, where a generated token reads every matrix, the two interleaved streams ran at half the speed
         // (one thread: 6.4 vs 13.6 GB/s for Q8_0), the hardware prefetcher following one sequential stream best.
-        for (int r = rowFrom; r < rowTo; r++) {
-            out[outOffset + r] = dotRow(data, r * rowBytes, blocks, xf, offsets);
+        // Rows in pairs half the range apart, as Q8_0's (two far-apart sequential streams, one load of the input for
+        // both): one thread from DRAM, token_embd 8.4 -> 9.1 GB/s, 24 layers' ffn_down 5.2 -> 6.7 over one row at a time.
+        int half = (rowTo - rowFrom) / 2;
+        for (int r = rowFrom; r < rowFrom + half; r++) {
+            dotRows2(data, r * rowBytes, (r + half) * rowBytes, blocks, xf, offsets, out, outOffset + r, outOffset + r + half);
+        }
+        if ((rowTo - rowFrom) % 2 != 0) {
+            out[outOffset + rowTo - 1] = dotRow(data, (rowTo - 1) * rowBytes, blocks, xf, offsets);
         }
     }
 
@@ -59,6 +65,38 @@ public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols) im
      * instructions per 32 weights (whole-model generation at 2 threads: +10%, tg128 39.6 -> 43-45 t/s). The row is
      * its own segment read at int offsets, so C2 takes the bounds checks out of the loop.
      */
+    /** Two rows · one token: {@code out[oA]} and {@code out[oB]}, each as {@link #dotRow} computes it (same bits). */
+    static void dotRows2(MemorySegment w, long rowA, long rowB, int blocks, float[] x, float[] offsets, float[] out, int oA, int oB) {
+        MemorySegment ra = w.asSlice(rowA, (long) blocks * BLOCK_BYTES);
+        MemorySegment rb = w.asSlice(rowB, (long) blocks * BLOCK_BYTES);
+        FloatVector accA = FloatVector.zero(Kernels.FLOATS), accB = accA;
+        for (int b = 0; b < blocks; b++) {
+            int block = BLOCK_BYTES * b;
+            FloatVector sumA = FloatVector.fromArray(Kernels.FLOATS, offsets, 16 * b), sumB = sumA;
+            for (int c = 0; c < 16; c += Kernels.LANES) {
+                if (c > 0) {
+                    FloatVector o = FloatVector.fromArray(Kernels.FLOATS, offsets, 16 * b + c);
+                    sumA = sumA.add(o);
+                    sumB = sumB.add(o);
+                }
+                FloatVector xl = FloatVector.fromArray(Kernels.FLOATS, x, 32 * b + c);
+                FloatVector xh = FloatVector.fromArray(Kernels.FLOATS, x, 32 * b + 16 + c);
+                IntVector n = (IntVector) ByteVector.fromMemorySegment(Kernels.BYTES, ra, block + 2 + c, Kernels.LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0);
+                sumA = ((FloatVector) n.and(0x0F).convert(VectorOperators.I2F, 0)).fma(xl,
+                        ((FloatVector) n.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(xh, sumA));
+                n = (IntVector) ByteVector.fromMemorySegment(Kernels.BYTES, rb, block + 2 + c, Kernels.LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0);
+                sumB = ((FloatVector) n.and(0x0F).convert(VectorOperators.I2F, 0)).fma(xl,
+                        ((FloatVector) n.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(xh, sumB));
+            }
+            accA = sumA.fma(FloatVector.broadcast(Kernels.FLOATS, Float.float16ToFloat(ra.get(Kernels.HALF, block))), accA);
+            accB = sumB.fma(FloatVector.broadcast(Kernels.FLOATS, Float.float16ToFloat(rb.get(Kernels.HALF, block))), accB);
+        }
+        out[oA] = Kernels.sum(accA);
+        out[oB] = Kernels.sum(accB);
+    }
+
     static float dotRow(MemorySegment w, long row, int blocks, float[] x, float[] offsets) {
         MemorySegment r = w.asSlice(row, (long) blocks * BLOCK_BYTES);
         FloatVector acc = FloatVector.zero(Kernels.FLOATS);
