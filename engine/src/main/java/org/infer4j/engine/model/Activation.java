@@ -20,11 +20,6 @@ public enum Activation {
      */
     private static final float[] GELU_F16 = geluTable();
 
-    /** hidden[i] = act(gate[i]) * up[i] for i in [0, n). */
-    void gated(float[] gate, float[] up, float[] hidden, int n) {
-        gated(gate, up, hidden, 0, n);
-    }
-
     /** hidden[i] = act(gate[i]) * up[i] for i in [from, to). */
     void gated(float[] gate, float[] up, float[] hidden, int from, int to) {
         switch (this) {

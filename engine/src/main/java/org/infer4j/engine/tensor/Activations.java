@@ -383,7 +383,7 @@ public final class Activations {
 
     /**
      * For a single token, per super-block of the Q8_K form: eight zeros, then the sums of its eight runs of 32 values,
-     * so that lanes holding a Q4_K/Q5_K super-block's eight scales then its eight mins, times these, give the mins'
+     * so that lanes holding a Q4_K super-block's eight scales then its eight mins, times these, give the mins'
      * products (the scales' lanes vanish).
      */
     float[] q8kMinSums() {

@@ -96,23 +96,6 @@ final class KQuantLanes {
         return (low & 0xFFFFFFFFL) | (long) high << 32;
     }
 
-    /** {@link #k4Scales} as floats into {@code dst[at ..]}, {@link Kernels#LANES} of them (lane i = scale i % 8). */
-    static void k4ScalesInto(MemorySegment w, long scales, float[] dst, int at) {
-        bytes(k4Scales(w, scales)).intoArray(dst, at);
-    }
-
-    /**
-     * Σ_s min_s · (sum of input values of sub-block s) for a super-block's eight {@code mins} (as {@link #k4Mins}),
-     * with {@code sums[at ..]} the input's sums of 16 values (two per sub-block); exact in int.
-     */
-    static int minTerm(long mins, int[] sums, int at) {
-        int total = 0;
-        for (int s = 0; s < 8; s++) {
-            total += at(mins, s) * (sums[at + 2 * s] + sums[at + 2 * s + 1]);
-        }
-        return total;
-    }
-
     /** The eight 6-bit mins, as {@link #k4Scales}: bytes 4..7 for mins 0..3; high nibbles of 8..11 and top of 4..7. */
     static long k4Mins(MemorySegment w, long at) {
         int u1 = w.get(INT, at + 4);

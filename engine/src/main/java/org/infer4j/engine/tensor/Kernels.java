@@ -100,16 +100,11 @@ public final class Kernels {
     }
 
     /**
-     * out[i] = silu(gate[i]) · up[i] = gate[i] / (1 + e^-gate[i]) · up[i] for i < n (SwiGLU). The exponential is
+     * out[i] = silu(gate[i]) · up[i] = gate[i] / (1 + e^-gate[i]) · up[i] for i in [from, to) (SwiGLU). The exponential is
      * scalar on purpose: the Vector API's lanewise EXP is compiled to a vector math library whose results differ
      * in the last bits from the interpreter's, so the same input would give different logits before and after
      * the JIT warms up. {@code Math.exp} is the same in both.
      */
-    public static void swiglu(float[] gate, float[] up, float[] out, int n) {
-        swiglu(gate, up, out, 0, n);
-    }
-
-    /** As {@link #swiglu(float[], float[], float[], int)} for i in [from, to). */
     public static void swiglu(float[] gate, float[] up, float[] out, int from, int to) {
         for (int i = from; i < to; i++) {
             float g = gate[i];
