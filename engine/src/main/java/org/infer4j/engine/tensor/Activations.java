@@ -2,6 +2,7 @@ package org.infer4j.engine.tensor;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * A batch of input vectors for matrix multiplication: {@code tokens} rows of {@code cols} floats in
@@ -35,6 +36,8 @@ public final class Activations {
      * sums of its eight runs of 32 values (exact integers).
      */
     private final float[] q8kMinSums;
+    private final MemorySegment q4kFloats;
+    private final float[] q4kBias;
     private final float[] q8kScales;
     private final int[] q8kSums;
     private final int maxTokens;
@@ -74,6 +77,8 @@ public final class Activations {
         this.q8kValues = new byte[maxTokens * paddedK];
         this.q8kFloats = Arena.ofAuto().allocate(4L * paddedK, 64);
         this.q8kMinSums = new float[paddedK / 16];
+        this.q4kFloats = Arena.ofAuto().allocate(4L * paddedK, 64);
+        this.q4kBias = new float[paddedK / 16];
         this.q8kScales = new float[maxTokens * paddedK / Q8K_BLOCK];
         this.q8kSums = new int[maxTokens * paddedK / 16];
     }
@@ -194,8 +199,14 @@ public final class Activations {
                     KQuantLanes.toFloats(q8kValues, 0, q8kFloats, cols);
                     for (int b = 0; b < cols / Q8K_BLOCK; b++) {
                         for (int s = 0; s < 8; s++) {
+                            int runSum = q8kSums[16 * b + 2 * s] + q8kSums[16 * b + 2 * s + 1];
                             q8kMinSums[16 * b + s] = 0;
-                            q8kMinSums[16 * b + 8 + s] = q8kSums[16 * b + 2 * s] + q8kSums[16 * b + 2 * s + 1];
+                            q8kMinSums[16 * b + 8 + s] = runSum;
+                            q4kBias[16 * b + s] = -16f * runSum;
+                            q4kBias[16 * b + 8 + s] = 0;
+                        }
+                        for (int i = 0; i < Q8K_BLOCK; i++) {
+                            q4kFloats.setAtIndex(ValueLayout.JAVA_FLOAT, Q8K_BLOCK * b + i, q8kValues[Q8K_BLOCK * b + Q4_KMatrix.NIBBLE_ORDER[i]]);
                         }
                     }
                 }
@@ -391,6 +402,28 @@ public final class Activations {
             throw new IllegalStateException("Q8_K sums are prepared for a single token");
         }
         return q8kMinSums;
+    }
+
+    /**
+     * For a single token, the int8 values of the Q8_K form as floats, each super-block in the order in which the
+     * Q4_K kernel meets its weights ({@link Q4_KMatrix#NIBBLE_ORDER}); 64-byte aligned.
+     */
+    MemorySegment q4kFloats() {
+        if (!q8kReady || tokens != 1) {
+            throw new IllegalStateException("Q8_K floats are prepared for a single token (a batch reads panels)");
+        }
+        return q4kFloats;
+    }
+
+    /**
+     * For a single token, per super-block: -16 times the sums of its eight runs of 32 values, then eight zeros; the
+     * Q4_K kernel's lanes of scales times these take out the 16 it adds to every nibble ({@link Q4_KMatrix#dot}).
+     */
+    float[] q4kBias() {
+        if (!q8kReady || tokens != 1) {
+            throw new IllegalStateException("Q8_K sums are prepared for a single token");
+        }
+        return q4kBias;
     }
 
     /** Super-block scales of the Q8_K form; token {@code t} starts at {@code t * cols() / 256}. */
