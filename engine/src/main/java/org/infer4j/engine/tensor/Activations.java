@@ -38,6 +38,8 @@ public final class Activations {
     private final float[] q8kMinSums;
     private final MemorySegment q4kFloats;
     private final float[] q4kBias;
+    private final MemorySegment q6kFloats;
+    private final float[] q6kBias;
     private final float[] q8kScales;
     private final int[] q8kSums;
     private final int maxTokens;
@@ -79,6 +81,8 @@ public final class Activations {
         this.q8kMinSums = new float[paddedK / 16];
         this.q4kFloats = Arena.ofAuto().allocate(4L * paddedK, 64);
         this.q4kBias = new float[paddedK / 16];
+        this.q6kFloats = Arena.ofAuto().allocate(4L * paddedK, 64);
+        this.q6kBias = new float[paddedK / 16];
         this.q8kScales = new float[maxTokens * paddedK / Q8K_BLOCK];
         this.q8kSums = new int[maxTokens * paddedK / 16];
     }
@@ -205,8 +209,12 @@ public final class Activations {
                             q4kBias[16 * b + s] = -16f * runSum;
                             q4kBias[16 * b + 8 + s] = 0;
                         }
+                        for (int g = 0; g < 16; g++) {
+                            q6kBias[16 * b + g] = -96f * q8kSums[16 * b + g];
+                        }
                         for (int i = 0; i < Q8K_BLOCK; i++) {
                             q4kFloats.setAtIndex(ValueLayout.JAVA_FLOAT, Q8K_BLOCK * b + i, q8kValues[Q8K_BLOCK * b + Q4_KMatrix.NIBBLE_ORDER[i]]);
+                            q6kFloats.setAtIndex(ValueLayout.JAVA_FLOAT, Q8K_BLOCK * b + i, q8kValues[Q8K_BLOCK * b + Q6_KMatrix.NIBBLE_ORDER[i]]);
                         }
                     }
                 }
@@ -424,6 +432,25 @@ public final class Activations {
             throw new IllegalStateException("Q8_K sums are prepared for a single token");
         }
         return q4kBias;
+    }
+
+    /** As {@link #q4kFloats()}, in the order of the Q6_K kernel ({@link Q6_KMatrix#NIBBLE_ORDER}). */
+    MemorySegment q6kFloats() {
+        if (!q8kReady || tokens != 1) {
+            throw new IllegalStateException("Q8_K floats are prepared for a single token (a batch reads panels)");
+        }
+        return q6kFloats;
+    }
+
+    /**
+     * For a single token, -96 times each 16-value sum of the Q8_K form: the Q6_K kernel's scales times these take
+     * out the 64 + 32 its lanes add to every weight ({@link Q6_KMatrix#dot}).
+     */
+    float[] q6kBias() {
+        if (!q8kReady || tokens != 1) {
+            throw new IllegalStateException("Q8_K sums are prepared for a single token");
+        }
+        return q6kBias;
     }
 
     /** Super-block scales of the Q8_K form; token {@code t} starts at {@code t * cols() / 256}. */
