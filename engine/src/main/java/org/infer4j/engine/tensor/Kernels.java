@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
@@ -100,16 +101,52 @@ public final class Kernels {
     }
 
     /**
-     * out[i] = silu(gate[i]) · up[i] = gate[i] / (1 + e^-gate[i]) · up[i] for i in [from, to) (SwiGLU). The exponential is
-     * scalar on purpose: the Vector API's lanewise EXP is compiled to a vector math library whose results differ
-     * in the last bits from the interpreter's, so the same input would give different logits before and after
-     * the JIT warms up. {@code Math.exp} is the same in both.
+     * out[i] = silu(gate[i]) · up[i] = gate[i] / (1 + e^-gate[i]) · up[i] for i in [from, to) (SwiGLU), with the
+     * exponential of ggml's AVX-512 CPU backend ({@link #expf}), so the activations match llama.cpp's bit for bit
+     * on such machines; the tail past the last whole vector uses the scalar formula, as ggml's does. Plain vector
+     * arithmetic, which the interpreter and the JIT compute alike (the Vector API's lanewise EXP goes to a vector
+     * math library whose last bits differ from the interpreter's, so it would make logits depend on warm-up).
+     * Measured against {@code Math.exp} per element: a scalar SwiGLU was 4% of a prompt's time.
      */
     public static void swiglu(float[] gate, float[] up, float[] out, int from, int to) {
-        for (int i = from; i < to; i++) {
+        int i = from;
+        for (; i + LANES <= to; i += LANES) {
+            FloatVector g = FloatVector.fromArray(FLOATS, gate, i);
+            FloatVector e = expf(FloatVector.zero(FLOATS).sub(g));
+            g.div(e.add(1f)).mul(FloatVector.fromArray(FLOATS, up, i)).intoArray(out, i);
+        }
+        for (; i < to; i++) {
             float g = gate[i];
             out[i] = g / (1f + (float) Math.exp(-g)) * up[i];
         }
+    }
+
+    /**
+     * e^x as ggml's {@code ggml_v_expf} computes it with AVX-512 (after ARM's optimized routines): n = round(x/ln 2)
+     * by the 1.5·2^23 trick, the remainder b = x - n·ln 2 in two parts, a degree-5 polynomial for e^b, scaled by 2^n
+     * ({@code scalef}: here two exact power-of-two factors, the second multiply rounding once, as scalef does);
+     * |n| > 192 gives 0 or infinity. The same operations in the same order, so the same bits.
+     */
+    static FloatVector expf(FloatVector x) {
+        float shifter = 0x1.8p23f;
+        FloatVector z = x.fma(0x1.715476p+0f, shifter);
+        FloatVector n = z.sub(shifter);
+        FloatVector minusN = n.neg();
+        FloatVector b = minusN.fma(FloatVector.broadcast(FLOATS, 0x1.7f7d1cp-20f), minusN.fma(FloatVector.broadcast(FLOATS, 0x1.62e4p-1f), x));
+        FloatVector u = b.mul(b);
+        FloatVector j = b.fma(0x1.0e4020p-7f, 0x1.573e2ep-5f).fma(u, b.fma(0x1.555e66p-3f, 0x1.fffdb6p-2f))
+                .fma(u, b.fma(0x1.ffffecp-1f, 1f));
+        IntVector k = (IntVector) n.convert(VectorOperators.F2I, 0);
+        IntVector half = k.lanewise(VectorOperators.ASHR, 1);
+        FloatVector first = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector second = k.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector result = j.mul(first).mul(second);
+        VectorMask<Float> far = n.abs().compare(VectorOperators.GT, 192f);
+        if (far.anyTrue()) {
+            FloatVector beyond = FloatVector.zero(FLOATS).blend(Float.POSITIVE_INFINITY, n.compare(VectorOperators.GT, 0f));
+            result = result.blend(beyond, far);
+        }
+        return result;
     }
 
     /**
