@@ -24,6 +24,12 @@ public final class Kernels {
     /** Bytes that widen to one vector of {@link #INTS}. */
     static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(FLOATS.length() * 8));
     static final int LANES = FLOATS.length();
+    /**
+     * Columns above which a one-token kernel reads its input as bytes rather than floats: past ~12 KB of floats the
+     * input no longer stays in L1 beside a weight stream from memory, and its misses slow the stream (measured on
+     * Q8_0 rows from DRAM, one thread: floats faster up to 2048 columns, even at 3072, bytes 1.6x faster at 4864).
+     */
+    static final int LONG_ROW = 3072;
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
     static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
