@@ -22,6 +22,7 @@ public final class Activations {
     private final float[] q8Floats;
     /** One token's -8·(x[j] + x[j+16]) per Q8_0 block, j < 16: what the 4-bit offset of Q4_0 weights contributes. */
     private final float[] q4Offsets;
+    private final float[] q4LaneOffsets;
     private final float[] q8Scales;
     private final float[] q8Sums;
     private final byte[] q8kValues;
@@ -73,6 +74,7 @@ public final class Activations {
         this.q8Values = new byte[maxTokens * padded];
         this.q8Floats = new float[maxTokens * padded];
         this.q4Offsets = new float[padded / 2];
+        this.q4LaneOffsets = new float[padded / Q8_BLOCK];
         this.q8Scales = new float[maxTokens * padded / Q8_BLOCK];
         this.q8Sums = new float[maxTokens * padded / Q8_BLOCK];
         int paddedK = Math.ceilDiv(maxCols, Q8K_BLOCK) * Q8K_BLOCK;
@@ -192,9 +194,12 @@ public final class Activations {
                         q8Floats[i] = q8Values[i] * q8Scales[i / Q8_BLOCK];
                     }
                     for (int b = 0; b < cols / Q8_BLOCK; b++) {
+                        int sum = 0;
                         for (int j = 0; j < Q8_BLOCK / 2; j++) {
                             q4Offsets[16 * b + j] = -8f * (q8Floats[Q8_BLOCK * b + j] + q8Floats[Q8_BLOCK * b + 16 + j]);
+                            sum += q8Values[Q8_BLOCK * b + j] + q8Values[Q8_BLOCK * b + 16 + j];
                         }
+                        q4LaneOffsets[b] = -8f * sum / Kernels.LANES;
                     }
                 }
             } else {
@@ -358,6 +363,17 @@ public final class Activations {
             throw new IllegalStateException("Q8_0 floats are prepared for a single token (a batch reads panels)");
         }
         return q8Floats;
+    }
+
+    /**
+     * For a single token, per Q8_0 block: -8 times the sum of its int8 values, divided among the vector lanes (an
+     * exact multiple of 1/2), the start of each lane of the Q4_0 kernel that reads the input as bytes.
+     */
+    float[] q4LaneOffsets() {
+        if (!q8Ready || tokens != 1) {
+            throw new IllegalStateException("Q4_0 offsets are prepared for a single token");
+        }
+        return q4LaneOffsets;
     }
 
     /**
