@@ -41,6 +41,8 @@ public final class Activations {
     private final float[] q4kBias;
     private final MemorySegment q6kFloats;
     private final float[] q6kBias;
+    private final byte[] q6kBytes;
+    private final byte[] q4kBytes;
     private final float[] q8kScales;
     private final int[] q8kSums;
     private final int maxTokens;
@@ -85,6 +87,8 @@ public final class Activations {
         this.q4kBias = new float[paddedK / 16];
         this.q6kFloats = Arena.ofAuto().allocate(4L * paddedK, 64);
         this.q6kBias = new float[paddedK / 16];
+        this.q6kBytes = new byte[paddedK];
+        this.q4kBytes = new byte[paddedK];
         this.q8kScales = new float[maxTokens * paddedK / Q8K_BLOCK];
         this.q8kSums = new int[maxTokens * paddedK / 16];
     }
@@ -218,8 +222,10 @@ public final class Activations {
                             q6kBias[16 * b + g] = -96f * q8kSums[16 * b + g];
                         }
                         for (int i = 0; i < Q8K_BLOCK; i++) {
-                            q4kFloats.setAtIndex(ValueLayout.JAVA_FLOAT, Q8K_BLOCK * b + i, q8kValues[Q8K_BLOCK * b + Q4_KMatrix.NIBBLE_ORDER[i]]);
-                            q6kFloats.setAtIndex(ValueLayout.JAVA_FLOAT, Q8K_BLOCK * b + i, q8kValues[Q8K_BLOCK * b + Q6_KMatrix.NIBBLE_ORDER[i]]);
+                            q4kBytes[Q8K_BLOCK * b + i] = q8kValues[Q8K_BLOCK * b + Q4_KMatrix.NIBBLE_ORDER[i]];
+                            q4kFloats.setAtIndex(ValueLayout.JAVA_FLOAT, Q8K_BLOCK * b + i, q4kBytes[Q8K_BLOCK * b + i]);
+                            q6kBytes[Q8K_BLOCK * b + i] = q8kValues[Q8K_BLOCK * b + Q6_KMatrix.NIBBLE_ORDER[i]];
+                            q6kFloats.setAtIndex(ValueLayout.JAVA_FLOAT, Q8K_BLOCK * b + i, q6kBytes[Q8K_BLOCK * b + i]);
                         }
                     }
                 }
@@ -456,6 +462,22 @@ public final class Activations {
             throw new IllegalStateException("Q8_K floats are prepared for a single token (a batch reads panels)");
         }
         return q6kFloats;
+    }
+
+    /** {@link #q4kFloats()} as the int8 values themselves, for rows past {@link Kernels#LONG_ROW}. */
+    byte[] q4kBytes() {
+        if (!q8kReady || tokens != 1) {
+            throw new IllegalStateException("Q8_K values are reordered for a single token");
+        }
+        return q4kBytes;
+    }
+
+    /** {@link #q6kFloats()} as the int8 values themselves, for rows past {@link Kernels#LONG_ROW}. */
+    byte[] q6kBytes() {
+        if (!q8kReady || tokens != 1) {
+            throw new IllegalStateException("Q8_K values are reordered for a single token");
+        }
+        return q6kBytes;
     }
 
     /**

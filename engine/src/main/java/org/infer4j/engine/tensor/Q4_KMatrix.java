@@ -55,12 +55,19 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
             TileGemm.multiply(this, x, out, outOffset, outStride, rowFrom, rowTo, scratch);
             return;
         }
-        MemorySegment xf = x.q4kFloats();
         float[] xd = x.q8kScales();
         float[] minSums = x.q8kMinSums();
         float[] bias = x.q4kBias();
         int blocks = cols / 256;
         long rowBytes = (long) blocks * BLOCK_BYTES;
+        if (cols > Kernels.LONG_ROW) {
+            byte[] xb = x.q4kBytes();
+            for (int r = rowFrom; r < rowTo; r++) {
+                out[outOffset + r] = dotBytes(data, r * rowBytes, blocks, xb, xd, minSums, bias);
+            }
+            return;
+        }
+        MemorySegment xf = x.q4kFloats();
         for (int r = rowFrom; r < rowTo; r++) {
             out[outOffset + r] = dot(data, r * rowBytes, blocks, xf, xd, minSums, bias);
         }
@@ -163,6 +170,66 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
                         .fma(FloatVector.fromMemorySegment(Kernels.FLOATS, x, xc + 24 * Kernels.LANES, Kernels.LE), even);
                 odd = v.lanewise(VectorOperators.LSHR, 9).and(NIBBLE_BITS).or(SIXTEEN).reinterpretAsFloats()
                         .fma(FloatVector.fromMemorySegment(Kernels.FLOATS, x, xc + 28 * Kernels.LANES, Kernels.LE), odd);
+                int k = c / (2 * Kernels.LANES);
+                acc = even.fma(current.rearrange(SCALE_PICK[k]), acc);
+                acc = odd.fma(current.rearrange(SCALE_PICK[k + 1]), acc);
+            }
+            sum = acc.fma(FloatVector.broadcast(Kernels.FLOATS, scale * Float.float16ToFloat(r.get(HALF, block))), sum);
+        }
+        sum = sum.sub(mins);
+        // Σ of the lanes in Kernels.sum's order, written out: a call would box the vector in a body this large.
+        if (Kernels.LANES == 16) {
+            sum = sum.add(sum.rearrange(Kernels.SWAP_8));
+        }
+        sum = sum.add(sum.rearrange(Kernels.SWAP_4));
+        sum = sum.add(sum.rearrange(Kernels.SWAP_2));
+        sum = sum.add(sum.rearrange(Kernels.SWAP_1));
+        return sum.lane(0);
+    }
+
+    /**
+     * As {@link #dot}, the input as its int8 values in the same order, widened here: for rows past
+     * {@link Kernels#LONG_ROW}, where float input would not stay in L1 beside the weight stream.
+     */
+    static float dotBytes(MemorySegment w, long row, int blocks, byte[] x, float[] xd, float[] minSums, float[] bias) {
+        MemorySegment r = w.asSlice(row, (long) blocks * BLOCK_BYTES);
+        FloatVector sum = FloatVector.zero(Kernels.FLOATS);
+        FloatVector mins = sum;
+        FloatVector scales = scalesAndMins(r, 0);
+        for (int b = 0; b < blocks; b++) {
+            int block = BLOCK_BYTES * b;
+            float scale = xd[b];
+            FloatVector minScale = FloatVector.broadcast(Kernels.FLOATS, scale * Float.float16ToFloat(r.get(HALF, block + 2)));
+            FloatVector acc = scales.mul(FloatVector.fromArray(Kernels.FLOATS, bias, 16 * b));
+            mins = scales.mul(FloatVector.fromArray(Kernels.FLOATS, minSums, 16 * b)).fma(minScale, mins);
+            if (Kernels.LANES < 16) {
+                FloatVector m = minsOnly(r, block);
+                mins = m.mul(FloatVector.fromArray(Kernels.FLOATS, minSums, 16 * b + Kernels.LANES)).fma(minScale, mins);
+            }
+            // The next super-block's scales now (the last block re-reads its own): their scalar unpacking is a
+            // long dependency chain that the vector work of this block hides.
+            FloatVector current = scales;
+            scales = scalesAndMins(r, BLOCK_BYTES * Math.min(b + 1, blocks - 1));
+            int xo = 256 * b;
+            for (int c = 0; c < 128; c += 4 * Kernels.LANES) {
+                IntVector v = IntVector.fromMemorySegment(Kernels.INTS, r, block + 16 + c, Kernels.LE);
+                int xe = xo + 2 * c;
+                FloatVector even = v.lanewise(VectorOperators.LSHL, 19).and(NIBBLE_BITS).or(SIXTEEN).reinterpretAsFloats()
+                        .mul(((FloatVector) ByteVector.fromArray(Kernels.BYTES, x, xe).convertShape(VectorOperators.B2F, Kernels.FLOATS, 0)));
+                FloatVector odd = v.lanewise(VectorOperators.LSHL, 15).and(NIBBLE_BITS).or(SIXTEEN).reinterpretAsFloats()
+                        .mul(((FloatVector) ByteVector.fromArray(Kernels.BYTES, x, xe + 1 * Kernels.LANES).convertShape(VectorOperators.B2F, Kernels.FLOATS, 0)));
+                even = v.lanewise(VectorOperators.LSHL, 11).and(NIBBLE_BITS).or(SIXTEEN).reinterpretAsFloats()
+                        .fma(((FloatVector) ByteVector.fromArray(Kernels.BYTES, x, xe + 2 * Kernels.LANES).convertShape(VectorOperators.B2F, Kernels.FLOATS, 0)), even);
+                odd = v.lanewise(VectorOperators.LSHL, 7).and(NIBBLE_BITS).or(SIXTEEN).reinterpretAsFloats()
+                        .fma(((FloatVector) ByteVector.fromArray(Kernels.BYTES, x, xe + 3 * Kernels.LANES).convertShape(VectorOperators.B2F, Kernels.FLOATS, 0)), odd);
+                even = v.lanewise(VectorOperators.LSHL, 3).and(NIBBLE_BITS).or(SIXTEEN).reinterpretAsFloats()
+                        .fma(((FloatVector) ByteVector.fromArray(Kernels.BYTES, x, xe + 4 * Kernels.LANES).convertShape(VectorOperators.B2F, Kernels.FLOATS, 0)), even);
+                odd = v.lanewise(VectorOperators.LSHR, 1).and(NIBBLE_BITS).or(SIXTEEN).reinterpretAsFloats()
+                        .fma(((FloatVector) ByteVector.fromArray(Kernels.BYTES, x, xe + 5 * Kernels.LANES).convertShape(VectorOperators.B2F, Kernels.FLOATS, 0)), odd);
+                even = v.lanewise(VectorOperators.LSHR, 5).and(NIBBLE_BITS).or(SIXTEEN).reinterpretAsFloats()
+                        .fma(((FloatVector) ByteVector.fromArray(Kernels.BYTES, x, xe + 6 * Kernels.LANES).convertShape(VectorOperators.B2F, Kernels.FLOATS, 0)), even);
+                odd = v.lanewise(VectorOperators.LSHR, 9).and(NIBBLE_BITS).or(SIXTEEN).reinterpretAsFloats()
+                        .fma(((FloatVector) ByteVector.fromArray(Kernels.BYTES, x, xe + 7 * Kernels.LANES).convertShape(VectorOperators.B2F, Kernels.FLOATS, 0)), odd);
                 int k = c / (2 * Kernels.LANES);
                 acc = even.fma(current.rearrange(SCALE_PICK[k]), acc);
                 acc = odd.fma(current.rearrange(SCALE_PICK[k + 1]), acc);

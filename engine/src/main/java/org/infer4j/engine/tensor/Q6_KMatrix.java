@@ -43,11 +43,18 @@ public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols) im
             TileGemm.multiply(this, x, out, outOffset, outStride, rowFrom, rowTo, scratch);
             return;
         }
-        MemorySegment xf = x.q6kFloats();
         float[] xd = x.q8kScales();
         float[] bias = x.q6kBias();
         int blocks = cols / 256;
         long rowBytes = (long) blocks * BLOCK_BYTES;
+        if (cols > Kernels.LONG_ROW) {
+            byte[] xb = x.q6kBytes();
+            for (int r = rowFrom; r < rowTo; r++) {
+                out[outOffset + r] = dotBytes(data, r * rowBytes, blocks, xb, xd, bias);
+            }
+            return;
+        }
+        MemorySegment xf = x.q6kFloats();
         for (int r = rowFrom; r < rowTo; r++) {
             out[outOffset + r] = dot(data, r * rowBytes, blocks, xf, xd, bias);
         }
@@ -196,6 +203,70 @@ public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols) im
                             .fma(FloatVector.fromMemorySegment(Kernels.FLOATS, x, xc + 24 * Kernels.LANES, Kernels.LE), even);
                     odd = o.lanewise(VectorOperators.LSHR, 7).and(Q_BITS).or(SIXTY_FOUR).reinterpretAsFloats()
                             .fma(FloatVector.fromMemorySegment(Kernels.FLOATS, x, xc + 28 * Kernels.LANES, Kernels.LE), odd);
+                    acc = even.fma(halfScales.rearrange(SCALE_PICK[2 * at]), acc);
+                    acc = odd.fma(halfScales.rearrange(SCALE_PICK[2 * at + 1]), acc);
+                }
+            }
+            sum = acc.fma(FloatVector.broadcast(Kernels.FLOATS, xd[b] * Float.float16ToFloat(r.get(Kernels.HALF, block + 208))), sum);
+        }
+        // Σ of the lanes in Kernels.sum's order, written out: a call would box the vector in a body this large.
+        if (Kernels.LANES == 16) {
+            sum = sum.add(sum.rearrange(Kernels.SWAP_8));
+        }
+        sum = sum.add(sum.rearrange(Kernels.SWAP_4));
+        sum = sum.add(sum.rearrange(Kernels.SWAP_2));
+        sum = sum.add(sum.rearrange(Kernels.SWAP_1));
+        return sum.lane(0);
+    }
+
+    /**
+     * As {@link #dot}, the input as its int8 values in the same order, widened here: for rows past
+     * {@link Kernels#LONG_ROW}, where float input would not stay in L1 beside the weight stream.
+     */
+    static float dotBytes(MemorySegment w, long row, int blocks, byte[] x, float[] xd, float[] bias) {
+        MemorySegment r = w.asSlice(row, (long) blocks * BLOCK_BYTES);
+        FloatVector sum = FloatVector.zero(Kernels.FLOATS);
+        for (int b = 0; b < blocks; b++) {
+            int block = BLOCK_BYTES * b;
+            FloatVector scales = (FloatVector) ByteVector.fromMemorySegment(Kernels.BYTES, r, block + 192, Kernels.LE)
+                    .convertShape(VectorOperators.B2F, Kernels.FLOATS, 0);
+            FloatVector acc = scales.mul(FloatVector.fromArray(Kernels.FLOATS, bias, 16 * b));
+            FloatVector scales2 = scales;
+            if (Kernels.LANES < 16) {
+                scales2 = (FloatVector) ByteVector.fromMemorySegment(Kernels.BYTES, r, block + 200, Kernels.LE)
+                        .convertShape(VectorOperators.B2F, Kernels.FLOATS, 0);
+                acc = scales2.fma(FloatVector.fromArray(Kernels.FLOATS, bias, 16 * b + 8), acc);
+            }
+            int xo = 256 * b;
+            for (int h = 0; h < 2; h++) {
+                FloatVector halfScales = h == 0 ? scales : scales2;
+                IntVector highs = IntVector.fromMemorySegment(Kernels.INTS, r, block + 128 + (Kernels.LANES == 16 ? 0 : 32 * h), Kernels.LE);
+                if (Kernels.LANES == 16) {
+                    highs = highs.rearrange(HIGH_PICK[h]);
+                }
+                for (int c = 0; c < CHUNKS; c++) {
+                    int at = h * CHUNKS + c;
+                    IntVector lows = IntVector.fromMemorySegment(Kernels.INTS, r, block + 64 * h + 4 * Kernels.LANES * c, Kernels.LE);
+                    IntVector hi = highs.lanewise(VectorOperators.LSHR, HIGH_SHIFT[at]);
+                    IntVector e = lows.and(LOW_NIBBLES).or(hi.lanewise(VectorOperators.LSHL, 4).and(PAIR_BITS));
+                    IntVector o = lows.lanewise(VectorOperators.LSHR, 4).and(LOW_NIBBLES).or(hi.and(PAIR_BITS));
+                    int xe = xo + 8 * Kernels.LANES * at;
+                    FloatVector even = e.lanewise(VectorOperators.LSHL, 17).and(Q_BITS).or(SIXTY_FOUR).reinterpretAsFloats()
+                            .mul(((FloatVector) ByteVector.fromArray(Kernels.BYTES, x, xe).convertShape(VectorOperators.B2F, Kernels.FLOATS, 0)));
+                    FloatVector odd = o.lanewise(VectorOperators.LSHL, 17).and(Q_BITS).or(SIXTY_FOUR).reinterpretAsFloats()
+                            .mul(((FloatVector) ByteVector.fromArray(Kernels.BYTES, x, xe + 1 * Kernels.LANES).convertShape(VectorOperators.B2F, Kernels.FLOATS, 0)));
+                    even = e.lanewise(VectorOperators.LSHL, 9).and(Q_BITS).or(SIXTY_FOUR).reinterpretAsFloats()
+                            .fma(((FloatVector) ByteVector.fromArray(Kernels.BYTES, x, xe + 2 * Kernels.LANES).convertShape(VectorOperators.B2F, Kernels.FLOATS, 0)), even);
+                    odd = o.lanewise(VectorOperators.LSHL, 9).and(Q_BITS).or(SIXTY_FOUR).reinterpretAsFloats()
+                            .fma(((FloatVector) ByteVector.fromArray(Kernels.BYTES, x, xe + 3 * Kernels.LANES).convertShape(VectorOperators.B2F, Kernels.FLOATS, 0)), odd);
+                    even = e.lanewise(VectorOperators.LSHL, 1).and(Q_BITS).or(SIXTY_FOUR).reinterpretAsFloats()
+                            .fma(((FloatVector) ByteVector.fromArray(Kernels.BYTES, x, xe + 4 * Kernels.LANES).convertShape(VectorOperators.B2F, Kernels.FLOATS, 0)), even);
+                    odd = o.lanewise(VectorOperators.LSHL, 1).and(Q_BITS).or(SIXTY_FOUR).reinterpretAsFloats()
+                            .fma(((FloatVector) ByteVector.fromArray(Kernels.BYTES, x, xe + 5 * Kernels.LANES).convertShape(VectorOperators.B2F, Kernels.FLOATS, 0)), odd);
+                    even = e.lanewise(VectorOperators.LSHR, 7).and(Q_BITS).or(SIXTY_FOUR).reinterpretAsFloats()
+                            .fma(((FloatVector) ByteVector.fromArray(Kernels.BYTES, x, xe + 6 * Kernels.LANES).convertShape(VectorOperators.B2F, Kernels.FLOATS, 0)), even);
+                    odd = o.lanewise(VectorOperators.LSHR, 7).and(Q_BITS).or(SIXTY_FOUR).reinterpretAsFloats()
+                            .fma(((FloatVector) ByteVector.fromArray(Kernels.BYTES, x, xe + 7 * Kernels.LANES).convertShape(VectorOperators.B2F, Kernels.FLOATS, 0)), odd);
                     acc = even.fma(halfScales.rearrange(SCALE_PICK[2 * at]), acc);
                     acc = odd.fma(halfScales.rearrange(SCALE_PICK[2 * at + 1]), acc);
                 }
