@@ -24,7 +24,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * Matrix × one vector (a generation step), through {@link MatMul} on a worker pool as the model runs it. The
  * secondary metric {@code weightBytes} is the rate weights are streamed at (bytes/s): compare it with the
  * machine's streaming-read bandwidth (bench/stream.c). Default shape: Qwen2.5-0.5B's output projection
- * (151936 x 896), far larger than any cache; {@code 4864x896} is an FFN matrix that stays in L2/L3.
+ * (151936 x 896), far larger than any cache; {@code 4864x896} is an FFN matrix that stays in L2/L3;
+ * {@code 20480x4864} has rows past {@code Kernels.LONG_ROW} (the kernels read the input as bytes), from memory.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -36,7 +37,7 @@ public class MatVecBenchmark {
     @Param({"Q8_0", "Q4_0", "F16", "F32"})
     public String type;
 
-    @Param({"151936x896", "4864x896"})
+    @Param({"151936x896", "4864x896", "20480x4864"})
     public String shape;
 
     @Param({"2"})

@@ -27,7 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Matrix × one vector as {@link MatVecBenchmark}, on tensors of a real model file: for the types the project
  * has no quantizer for (the k-quants), whose blocks random floats cannot produce. Defaults: the bench Llama-3.2-1B
- * Q4_K_M file, whose FFN gates are Q4_K (8192 x 2048), token embedding (the tied output) Q6_K (128256 x 2048). A
+ * Q4_K_M file, whose FFN gates are Q4_K (8192 x 2048), FFN down projections Q4_K and Q6_K (2048 x 8192: rows past
+ * {@code Kernels.LONG_ROW}, input read as bytes), token embedding (the tied output) Q6_K (128256 x 2048). A
  * {@code *} in the tensor name stands for every layer: one call multiplies each layer's copy in turn, so the weights
  * come from memory as they do when a token is generated. A single layer's matrix stays in the caches between
  * calls, and kernels measured so can mislead: rows in pairs ran faster than one at a time in cache, and at half the
@@ -43,7 +44,7 @@ public class ModelMatVecBenchmark {
     @Param({"../build-cache/bench/llama-3.2-1b-Q4_K_M.gguf"})
     public String model;
 
-    @Param({"blk.*.ffn_gate.weight", "token_embd.weight"})
+    @Param({"blk.*.ffn_gate.weight", "blk.*.ffn_down.weight", "token_embd.weight"})
     public String tensor;
 
     @Param({"2"})
