@@ -170,6 +170,17 @@ public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols) im
         out[oB] = Kernels.sum(accB);
     }
 
+    static {
+        // Run each one-token kernel once, on zero blocks, as the class initializes: every Vector API class its body
+        // uses is then loaded before C2 compiles it (see Q6_KMatrix, where a compile that met a class not loaded yet
+        // left operations to the Vector API's Java fallback in some JVM runs).
+        MemorySegment w = MemorySegment.ofArray(new byte[2 * 18]);
+        float[] out = new float[2];
+        dotRows2(w, 0, 18, 1, new float[32], new float[16], out, 0, 1);
+        dotRow(w, 0, 1, new float[32], new float[16]);
+        dotRows2(w, 0, 18, 1, new byte[32], new float[1], new float[1], out, 0, 1);
+    }
+
     @Override
     public void dequantizeTile(int rowFrom, int rowTo, int colFrom, int colTo, float[] dst, int dstStride) {
         long rowBytes = (long) (cols / 32) * BLOCK_BYTES;

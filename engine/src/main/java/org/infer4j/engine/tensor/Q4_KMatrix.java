@@ -21,10 +21,9 @@ import org.infer4j.gguf.GgmlType;
  * ({@link Activations#q4kFloats()}), so the row loop reads them with plain float loads; each load of packed bytes
  * is taken as int lanes of eight nibbles, and each nibble becomes the float 16 + n by bit operations alone
  * ({@link #dot}), multiplied in float lanes, where the products and their sums stay exact integers. One row at a
- * time, with the next super-block's scales unpacked a step ahead; the body is Vector API calls, plain arithmetic
- * and two small helpers C2 inlines first, because it inlines ordinary methods only up to a node budget per
- * compilation and a helper left out there would box the vectors it takes or returns. For the same reason it sums
- * its lanes itself, in {@link Kernels#sum}'s order.
+ * time; the body is Vector API calls and plain arithmetic only, because C2 inlines ordinary methods only up to a
+ * node budget per compilation and a helper left out there would box the vectors it takes or returns. For the same
+ * reason it sums its lanes itself, in {@link Kernels#sum}'s order.
  */
 public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) implements WeightMatrix {
     private static final int BLOCK_BYTES = 144;
@@ -97,6 +96,11 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
 
     /** For each (chunk, nibble parity) of {@link #dot}: lane i picks the scale of its weights' sub-block. */
     private static final VectorShuffle<Float>[] SCALE_PICK = scalePicks();
+    // Read through these constants with constant indices (the loop over loads unrolls): a shuffle loaded from an
+    // array element was, in some JVM runs, not compiled to the vector instruction (see Q6_KMatrix).
+    private static final VectorShuffle<Float> PICK_0 = SCALE_PICK[0], PICK_1 = SCALE_PICK[1], PICK_2 = SCALE_PICK[2],
+            PICK_3 = SCALE_PICK[3], PICK_4 = SCALE_PICK[4 % SCALE_PICK.length], PICK_5 = SCALE_PICK[5 % SCALE_PICK.length],
+            PICK_6 = SCALE_PICK[6 % SCALE_PICK.length], PICK_7 = SCALE_PICK[7 % SCALE_PICK.length];
 
     @SuppressWarnings("unchecked")
     private static VectorShuffle<Float>[] scalePicks() {
@@ -135,21 +139,27 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
         MemorySegment r = w.asSlice(row, (long) blocks * BLOCK_BYTES);
         FloatVector sum = FloatVector.zero(Kernels.FLOATS);
         FloatVector mins = sum;
-        FloatVector scales = scalesAndMins(r, 0);
         for (int b = 0; b < blocks; b++) {
             int block = BLOCK_BYTES * b;
+            // 12 bytes at block + 4: scales 0..3 and mins 0..3 in the low 6 bits of bytes 0..3 and 4..7; scales and
+            // mins 4..7 from the nibbles of bytes 8..11 plus the top 2 bits of bytes 0..3 / 4..7 (QuantLanes#k4Scale).
+            // Unpacked here, not in a helper: C2 left such a helper out of line in some JVM runs (a quarter slower).
+            long u = r.get(LONG, block + 4);
+            int u0 = (int) u, u1 = (int) (u >>> 32), u2 = r.get(INT, block + 12);
+            long scales8 = (u0 & 0x3F3F3F3FL) | (long) ((u2 & 0x0F0F0F0F) | ((u0 >>> 2) & 0x30303030)) << 32;
+            long mins8 = (u1 & 0x3F3F3F3FL) | (long) (((u2 >>> 4) & 0x0F0F0F0F) | ((u1 >>> 2) & 0x30303030)) << 32;
+            ByteVector packed = LongVector.broadcast(PAIR, scales8).withLane(1, mins8).reinterpretAsBytes();
+            FloatVector scales = (FloatVector) ((IntVector) packed.convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0))
+                    .convert(VectorOperators.I2F, 0);
             float scale = xd[b];
             FloatVector minScale = FloatVector.broadcast(Kernels.FLOATS, scale * Float.float16ToFloat(r.get(HALF, block + 2)));
             FloatVector acc = scales.mul(FloatVector.fromArray(Kernels.FLOATS, bias, 16 * b));
             mins = scales.mul(FloatVector.fromArray(Kernels.FLOATS, minSums, 16 * b)).fma(minScale, mins);
             if (Kernels.LANES < 16) {
-                FloatVector m = minsOnly(r, block);
+                FloatVector m = (FloatVector) ((IntVector) packed.convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 1))
+                        .convert(VectorOperators.I2F, 0);
                 mins = m.mul(FloatVector.fromArray(Kernels.FLOATS, minSums, 16 * b + Kernels.LANES)).fma(minScale, mins);
             }
-            // The next super-block's scales now (the last block re-reads its own): their scalar unpacking is a
-            // long dependency chain that the vector work of this block hides.
-            FloatVector current = scales;
-            scales = scalesAndMins(r, BLOCK_BYTES * Math.min(b + 1, blocks - 1));
             long xo = 4L * 256 * b;
             for (int c = 0; c < 128; c += 4 * Kernels.LANES) {
                 IntVector v = IntVector.fromMemorySegment(Kernels.INTS, r, block + 16 + c, Kernels.LE);
@@ -171,8 +181,8 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
                 odd = v.lanewise(VectorOperators.LSHR, 9).and(NIBBLE_BITS).or(SIXTEEN).reinterpretAsFloats()
                         .fma(FloatVector.fromMemorySegment(Kernels.FLOATS, x, xc + 28 * Kernels.LANES, Kernels.LE), odd);
                 int k = c / (2 * Kernels.LANES);
-                acc = even.fma(current.rearrange(SCALE_PICK[k]), acc);
-                acc = odd.fma(current.rearrange(SCALE_PICK[k + 1]), acc);
+                acc = even.fma(scales.rearrange(k == 0 ? PICK_0 : k == 2 ? PICK_2 : k == 4 ? PICK_4 : PICK_6), acc);
+                acc = odd.fma(scales.rearrange(k == 0 ? PICK_1 : k == 2 ? PICK_3 : k == 4 ? PICK_5 : PICK_7), acc);
             }
             sum = acc.fma(FloatVector.broadcast(Kernels.FLOATS, scale * Float.float16ToFloat(r.get(HALF, block))), sum);
         }
@@ -195,21 +205,27 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
         MemorySegment r = w.asSlice(row, (long) blocks * BLOCK_BYTES);
         FloatVector sum = FloatVector.zero(Kernels.FLOATS);
         FloatVector mins = sum;
-        FloatVector scales = scalesAndMins(r, 0);
         for (int b = 0; b < blocks; b++) {
             int block = BLOCK_BYTES * b;
+            // 12 bytes at block + 4: scales 0..3 and mins 0..3 in the low 6 bits of bytes 0..3 and 4..7; scales and
+            // mins 4..7 from the nibbles of bytes 8..11 plus the top 2 bits of bytes 0..3 / 4..7 (QuantLanes#k4Scale).
+            // Unpacked here, not in a helper: C2 left such a helper out of line in some JVM runs (a quarter slower).
+            long u = r.get(LONG, block + 4);
+            int u0 = (int) u, u1 = (int) (u >>> 32), u2 = r.get(INT, block + 12);
+            long scales8 = (u0 & 0x3F3F3F3FL) | (long) ((u2 & 0x0F0F0F0F) | ((u0 >>> 2) & 0x30303030)) << 32;
+            long mins8 = (u1 & 0x3F3F3F3FL) | (long) (((u2 >>> 4) & 0x0F0F0F0F) | ((u1 >>> 2) & 0x30303030)) << 32;
+            ByteVector packed = LongVector.broadcast(PAIR, scales8).withLane(1, mins8).reinterpretAsBytes();
+            FloatVector scales = (FloatVector) ((IntVector) packed.convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0))
+                    .convert(VectorOperators.I2F, 0);
             float scale = xd[b];
             FloatVector minScale = FloatVector.broadcast(Kernels.FLOATS, scale * Float.float16ToFloat(r.get(HALF, block + 2)));
             FloatVector acc = scales.mul(FloatVector.fromArray(Kernels.FLOATS, bias, 16 * b));
             mins = scales.mul(FloatVector.fromArray(Kernels.FLOATS, minSums, 16 * b)).fma(minScale, mins);
             if (Kernels.LANES < 16) {
-                FloatVector m = minsOnly(r, block);
+                FloatVector m = (FloatVector) ((IntVector) packed.convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 1))
+                        .convert(VectorOperators.I2F, 0);
                 mins = m.mul(FloatVector.fromArray(Kernels.FLOATS, minSums, 16 * b + Kernels.LANES)).fma(minScale, mins);
             }
-            // The next super-block's scales now (the last block re-reads its own): their scalar unpacking is a
-            // long dependency chain that the vector work of this block hides.
-            FloatVector current = scales;
-            scales = scalesAndMins(r, BLOCK_BYTES * Math.min(b + 1, blocks - 1));
             int xo = 256 * b;
             for (int c = 0; c < 128; c += 4 * Kernels.LANES) {
                 IntVector v = IntVector.fromMemorySegment(Kernels.INTS, r, block + 16 + c, Kernels.LE);
@@ -231,8 +247,8 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
                 odd = v.lanewise(VectorOperators.LSHR, 9).and(NIBBLE_BITS).or(SIXTEEN).reinterpretAsFloats()
                         .fma(((FloatVector) ByteVector.fromArray(Kernels.BYTES, x, xe + 7 * Kernels.LANES).convertShape(VectorOperators.B2F, Kernels.FLOATS, 0)), odd);
                 int k = c / (2 * Kernels.LANES);
-                acc = even.fma(current.rearrange(SCALE_PICK[k]), acc);
-                acc = odd.fma(current.rearrange(SCALE_PICK[k + 1]), acc);
+                acc = even.fma(scales.rearrange(k == 0 ? PICK_0 : k == 2 ? PICK_2 : k == 4 ? PICK_4 : PICK_6), acc);
+                acc = odd.fma(scales.rearrange(k == 0 ? PICK_1 : k == 2 ? PICK_3 : k == 4 ? PICK_5 : PICK_7), acc);
             }
             sum = acc.fma(FloatVector.broadcast(Kernels.FLOATS, scale * Float.float16ToFloat(r.get(HALF, block))), sum);
         }
@@ -247,28 +263,15 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
         return sum.lane(0);
     }
 
-    /**
-     * A super-block's eight scales then eight mins as float lanes (the first {@code LANES} of them). 12 bytes at
-     * block + 4: scales 0..3 and mins 0..3 in the low 6 bits of bytes 0..3 and 4..7; scales and mins 4..7 from the
-     * nibbles of bytes 8..11 plus the top 2 bits of bytes 0..3 / 4..7 ({@link QuantLanes#k4Scale}).
-     */
-    private static FloatVector scalesAndMins(MemorySegment r, int block) {
-        return (FloatVector) ((IntVector) packedScales(r, block).convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0))
-                .convert(VectorOperators.I2F, 0);
-    }
-
-    /** The eight mins as float lanes, where a lane count of eight leaves them out of {@link #scalesAndMins}. */
-    private static FloatVector minsOnly(MemorySegment r, int block) {
-        return (FloatVector) ((IntVector) packedScales(r, block).convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 1))
-                .convert(VectorOperators.I2F, 0);
-    }
-
-    private static ByteVector packedScales(MemorySegment r, int block) {
-        long u = r.get(LONG, block + 4);
-        int u0 = (int) u, u1 = (int) (u >>> 32), u2 = r.get(INT, block + 12);
-        long scales8 = (u0 & 0x3F3F3F3FL) | (long) ((u2 & 0x0F0F0F0F) | ((u0 >>> 2) & 0x30303030)) << 32;
-        long mins8 = (u1 & 0x3F3F3F3FL) | (long) (((u2 >>> 4) & 0x0F0F0F0F) | ((u1 >>> 2) & 0x30303030)) << 32;
-        return LongVector.broadcast(PAIR, scales8).withLane(1, mins8).reinterpretAsBytes();
+    static {
+        // Run each one-token kernel once, on a zero block, as the class initializes: every Vector API class its body
+        // uses is then loaded before C2 compiles it. A compile that met a class not loaded yet left that operation
+        // to the Vector API's Java fallback, which in some JVM runs made generation after a prompt up to 2.5x
+        // slower (the output head's Q6_K kernel; which run depended on thread timing).
+        MemorySegment w = MemorySegment.ofArray(new byte[144]);
+        MemorySegment x = java.lang.foreign.Arena.ofAuto().allocate(4 * 256, 64); // native, as the real input
+        dot(w, 0, 1, x, new float[1], new float[16], new float[16]);
+        dotBytes(w, 0, 1, new byte[256], new float[1], new float[16], new float[16]);
     }
 
     @Override

@@ -97,6 +97,15 @@ public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols) im
     private static final IntVector[] HIGH_SHIFT = highShifts();
     /** With 16 lanes one load of 64 high-bit bytes serves both halves: lane i takes the half's lane i % 8. */
     private static final VectorShuffle<Integer>[] HIGH_PICK = highPicks();
+    // The kernel reads the tables above through these constants, selected with constant indices once its loops are
+    // unrolled: a shuffle or vector loaded from an array element was, in some JVM runs, not compiled to the vector
+    // instruction but run through the Vector API's Java fallback (the output head 2.5x slower in those runs).
+    private static final VectorShuffle<Float> PICK_0 = SCALE_PICK[0], PICK_1 = SCALE_PICK[1], PICK_2 = SCALE_PICK[2],
+            PICK_3 = SCALE_PICK[3], PICK_4 = SCALE_PICK[4 % SCALE_PICK.length], PICK_5 = SCALE_PICK[5 % SCALE_PICK.length],
+            PICK_6 = SCALE_PICK[6 % SCALE_PICK.length], PICK_7 = SCALE_PICK[7 % SCALE_PICK.length];
+    private static final IntVector SHIFT_0 = HIGH_SHIFT[0], SHIFT_1 = HIGH_SHIFT[1], SHIFT_2 = HIGH_SHIFT[2 % HIGH_SHIFT.length],
+            SHIFT_3 = HIGH_SHIFT[3 % HIGH_SHIFT.length];
+    private static final VectorShuffle<Integer> HALF_0 = HIGH_PICK[0], HALF_1 = HIGH_PICK[1];
 
     @SuppressWarnings("unchecked")
     private static VectorShuffle<Float>[] scalePicks() {
@@ -178,12 +187,12 @@ public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols) im
                 FloatVector halfScales = h == 0 ? scales : scales2;
                 IntVector highs = IntVector.fromMemorySegment(Kernels.INTS, r, block + 128 + (Kernels.LANES == 16 ? 0 : 32 * h), Kernels.LE);
                 if (Kernels.LANES == 16) {
-                    highs = highs.rearrange(HIGH_PICK[h]);
+                    highs = highs.rearrange(h == 0 ? HALF_0 : HALF_1);
                 }
                 for (int c = 0; c < CHUNKS; c++) {
                     int at = h * CHUNKS + c;
                     IntVector lows = IntVector.fromMemorySegment(Kernels.INTS, r, block + 64 * h + 4 * Kernels.LANES * c, Kernels.LE);
-                    IntVector hi = highs.lanewise(VectorOperators.LSHR, HIGH_SHIFT[at]);
+                    IntVector hi = highs.lanewise(VectorOperators.LSHR, at == 0 ? SHIFT_0 : at == 1 ? SHIFT_1 : at == 2 ? SHIFT_2 : SHIFT_3);
                     IntVector e = lows.and(LOW_NIBBLES).or(hi.lanewise(VectorOperators.LSHL, 4).and(PAIR_BITS));
                     IntVector o = lows.lanewise(VectorOperators.LSHR, 4).and(LOW_NIBBLES).or(hi.and(PAIR_BITS));
                     long xc = xo + 4L * 8 * Kernels.LANES * at;
@@ -203,8 +212,8 @@ public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols) im
                             .fma(FloatVector.fromMemorySegment(Kernels.FLOATS, x, xc + 24 * Kernels.LANES, Kernels.LE), even);
                     odd = o.lanewise(VectorOperators.LSHR, 7).and(Q_BITS).or(SIXTY_FOUR).reinterpretAsFloats()
                             .fma(FloatVector.fromMemorySegment(Kernels.FLOATS, x, xc + 28 * Kernels.LANES, Kernels.LE), odd);
-                    acc = even.fma(halfScales.rearrange(SCALE_PICK[2 * at]), acc);
-                    acc = odd.fma(halfScales.rearrange(SCALE_PICK[2 * at + 1]), acc);
+                    acc = even.fma(halfScales.rearrange(at == 0 ? PICK_0 : at == 1 ? PICK_2 : at == 2 ? PICK_4 : PICK_6), acc);
+                    acc = odd.fma(halfScales.rearrange(at == 0 ? PICK_1 : at == 1 ? PICK_3 : at == 2 ? PICK_5 : PICK_7), acc);
                 }
             }
             sum = acc.fma(FloatVector.broadcast(Kernels.FLOATS, xd[b] * Float.float16ToFloat(r.get(Kernels.HALF, block + 208))), sum);
@@ -242,12 +251,12 @@ public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols) im
                 FloatVector halfScales = h == 0 ? scales : scales2;
                 IntVector highs = IntVector.fromMemorySegment(Kernels.INTS, r, block + 128 + (Kernels.LANES == 16 ? 0 : 32 * h), Kernels.LE);
                 if (Kernels.LANES == 16) {
-                    highs = highs.rearrange(HIGH_PICK[h]);
+                    highs = highs.rearrange(h == 0 ? HALF_0 : HALF_1);
                 }
                 for (int c = 0; c < CHUNKS; c++) {
                     int at = h * CHUNKS + c;
                     IntVector lows = IntVector.fromMemorySegment(Kernels.INTS, r, block + 64 * h + 4 * Kernels.LANES * c, Kernels.LE);
-                    IntVector hi = highs.lanewise(VectorOperators.LSHR, HIGH_SHIFT[at]);
+                    IntVector hi = highs.lanewise(VectorOperators.LSHR, at == 0 ? SHIFT_0 : at == 1 ? SHIFT_1 : at == 2 ? SHIFT_2 : SHIFT_3);
                     IntVector e = lows.and(LOW_NIBBLES).or(hi.lanewise(VectorOperators.LSHL, 4).and(PAIR_BITS));
                     IntVector o = lows.lanewise(VectorOperators.LSHR, 4).and(LOW_NIBBLES).or(hi.and(PAIR_BITS));
                     int xe = xo + 8 * Kernels.LANES * at;
@@ -267,8 +276,8 @@ public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols) im
                             .fma(((FloatVector) ByteVector.fromArray(Kernels.BYTES, x, xe + 6 * Kernels.LANES).convertShape(VectorOperators.B2F, Kernels.FLOATS, 0)), even);
                     odd = o.lanewise(VectorOperators.LSHR, 7).and(Q_BITS).or(SIXTY_FOUR).reinterpretAsFloats()
                             .fma(((FloatVector) ByteVector.fromArray(Kernels.BYTES, x, xe + 7 * Kernels.LANES).convertShape(VectorOperators.B2F, Kernels.FLOATS, 0)), odd);
-                    acc = even.fma(halfScales.rearrange(SCALE_PICK[2 * at]), acc);
-                    acc = odd.fma(halfScales.rearrange(SCALE_PICK[2 * at + 1]), acc);
+                    acc = even.fma(halfScales.rearrange(at == 0 ? PICK_0 : at == 1 ? PICK_2 : at == 2 ? PICK_4 : PICK_6), acc);
+                    acc = odd.fma(halfScales.rearrange(at == 0 ? PICK_1 : at == 1 ? PICK_3 : at == 2 ? PICK_5 : PICK_7), acc);
                 }
             }
             sum = acc.fma(FloatVector.broadcast(Kernels.FLOATS, xd[b] * Float.float16ToFloat(r.get(Kernels.HALF, block + 208))), sum);
@@ -281,6 +290,17 @@ public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols) im
         sum = sum.add(sum.rearrange(Kernels.SWAP_2));
         sum = sum.add(sum.rearrange(Kernels.SWAP_1));
         return sum.lane(0);
+    }
+
+    static {
+        // Run each one-token kernel once, on a zero block, as the class initializes: every Vector API class its body
+        // uses is then loaded before C2 compiles it. A compile that met a class not loaded yet left that operation
+        // to the Vector API's Java fallback, which in some JVM runs made generation after a prompt up to 2.5x
+        // slower (the output head's Q6_K kernel; which run depended on thread timing).
+        MemorySegment w = MemorySegment.ofArray(new byte[210]);
+        MemorySegment x = java.lang.foreign.Arena.ofAuto().allocate(4 * 256, 64); // native, as the real input
+        dot(w, 0, 1, x, new float[1], new float[16]);
+        dotBytes(w, 0, 1, new byte[256], new float[1], new float[16]);
     }
 
     @Override

@@ -157,6 +157,17 @@ public record Q8_0Matrix(String name, MemorySegment data, int rows, int cols) im
         return FloatVector.broadcast(Kernels.FLOATS, Float.float16ToFloat(w.get(Kernels.HALF, block)));
     }
 
+    static {
+        // Run each one-token kernel once, on zero blocks, as the class initializes: every Vector API class its body
+        // uses is then loaded before C2 compiles it (see Q6_KMatrix, where a compile that met a class not loaded yet
+        // left operations to the Vector API's Java fallback in some JVM runs).
+        MemorySegment w = MemorySegment.ofArray(new byte[2 * 34]);
+        float[] out = new float[2];
+        dotRows2(w, 0, 34, 1, new float[32], out, 0, 1);
+        dotRows2(w, 0, 34, 1, new byte[32], new float[1], out, 0, 1);
+        dot(w, 0, 1, new float[32], 0);
+    }
+
     @Override
     public void dequantizeTile(int rowFrom, int rowTo, int colFrom, int colTo, float[] dst, int dstStride) {
         long rowBytes = (long) (cols / 32) * BLOCK_BYTES;
