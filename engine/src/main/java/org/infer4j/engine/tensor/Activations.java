@@ -27,16 +27,15 @@ public final class Activations {
     private final float[] q8Sums;
     private final byte[] q8kValues;
     /**
-     * One token's Q8_K int8 values as floats (exact), for the k-quant kernels that multiply in float lanes. Off the
-     * heap and 64-byte aligned, so a vector load of 16 floats never straddles two cache lines: a float[] lies where
-     * the allocator put it, and the same kernel ran 30% slower in the runs whose array was not aligned.
-     */
-    private final MemorySegment q8kFloats;
-    /**
      * One token's Q8_K sub-block sums laid out for the k-quant mins: per super-block 16 floats, eight zeros then the
      * sums of its eight runs of 32 values (exact integers).
      */
     private final float[] q8kMinSums;
+    /**
+     * One token's Q8_K int8 values as floats (exact), reordered for the Q4_K and Q6_K kernels. Off the heap and
+     * 64-byte aligned, so a vector load of 16 floats never straddles two cache lines: a float[] lies where the
+     * allocator put it, and the same kernel ran 30% slower in the runs whose array was not aligned.
+     */
     private final MemorySegment q4kFloats;
     private final float[] q4kBias;
     private final MemorySegment q6kFloats;
@@ -81,7 +80,6 @@ public final class Activations {
         this.q8Sums = new float[maxTokens * padded / Q8_BLOCK];
         int paddedK = Math.ceilDiv(maxCols, Q8K_BLOCK) * Q8K_BLOCK;
         this.q8kValues = new byte[maxTokens * paddedK];
-        this.q8kFloats = Arena.ofAuto().allocate(4L * paddedK, 64);
         this.q8kMinSums = new float[paddedK / 16];
         this.q4kFloats = Arena.ofAuto().allocate(4L * paddedK, 64);
         this.q4kBias = new float[paddedK / 16];
@@ -187,29 +185,41 @@ public final class Activations {
         }
     }
 
+    /**
+     * Whether the one-token kernels read this input as bytes ({@link Kernels#LONG_ROW}): a matrix's columns are the
+     * input's, so one token needs either the float forms or the byte forms, never both.
+     */
+    private boolean longRows() {
+        return cols > Kernels.LONG_ROW;
+    }
+
     /** Quantizes tokens {@code [from, to)} to the form {@link #quantizing}, and decodes them back to floats. */
     private void quantizeTokens(int from, int to, int worker) {
         for (int t = from; t < to; t++) {
             int at = t * cols;
             if (quantizing == InputFormat.Q8_0) {
                 Quantizer.quantizeQ8Activations(values, at, cols, q8Values, at, q8Scales, at / Q8_BLOCK);
-                if (tokens == 1) {
+                if (tokens == 1 && longRows()) {
+                    for (int b = 0; b < cols / Q8_BLOCK; b++) {
+                        int sum = 0;
+                        for (int j = 0; j < Q8_BLOCK; j++) {
+                            sum += q8Values[Q8_BLOCK * b + j];
+                        }
+                        q4LaneOffsets[b] = -8f * sum / Kernels.LANES;
+                    }
+                } else if (tokens == 1) {
                     for (int i = at; i < at + cols; i++) {
                         q8Floats[i] = q8Values[i] * q8Scales[i / Q8_BLOCK];
                     }
                     for (int b = 0; b < cols / Q8_BLOCK; b++) {
-                        int sum = 0;
                         for (int j = 0; j < Q8_BLOCK / 2; j++) {
                             q4Offsets[16 * b + j] = -8f * (q8Floats[Q8_BLOCK * b + j] + q8Floats[Q8_BLOCK * b + 16 + j]);
-                            sum += q8Values[Q8_BLOCK * b + j] + q8Values[Q8_BLOCK * b + 16 + j];
                         }
-                        q4LaneOffsets[b] = -8f * sum / Kernels.LANES;
                     }
                 }
             } else {
                 Quantizer.quantizeQ8KActivations(values, at, cols, q8kValues, at, q8kScales, at / Q8K_BLOCK, q8kSums, at / 16);
                 if (tokens == 1) {
-                    KQuantLanes.toFloats(q8kValues, 0, q8kFloats, cols);
                     for (int b = 0; b < cols / Q8K_BLOCK; b++) {
                         for (int s = 0; s < 8; s++) {
                             int runSum = q8kSums[16 * b + 2 * s] + q8kSums[16 * b + 2 * s + 1];
@@ -222,10 +232,14 @@ public final class Activations {
                             q6kBias[16 * b + g] = -96f * q8kSums[16 * b + g];
                         }
                         for (int i = 0; i < Q8K_BLOCK; i++) {
-                            q4kBytes[Q8K_BLOCK * b + i] = q8kValues[Q8K_BLOCK * b + Q4_KMatrix.NIBBLE_ORDER[i]];
-                            q4kFloats.setAtIndex(ValueLayout.JAVA_FLOAT, Q8K_BLOCK * b + i, q4kBytes[Q8K_BLOCK * b + i]);
-                            q6kBytes[Q8K_BLOCK * b + i] = q8kValues[Q8K_BLOCK * b + Q6_KMatrix.NIBBLE_ORDER[i]];
-                            q6kFloats.setAtIndex(ValueLayout.JAVA_FLOAT, Q8K_BLOCK * b + i, q6kBytes[Q8K_BLOCK * b + i]);
+                            int at4 = Q8K_BLOCK * b + Q4_KMatrix.NIBBLE_ORDER[i], at6 = Q8K_BLOCK * b + Q6_KMatrix.NIBBLE_ORDER[i];
+                            if (longRows()) {
+                                q4kBytes[Q8K_BLOCK * b + i] = q8kValues[at4];
+                                q6kBytes[Q8K_BLOCK * b + i] = q8kValues[at6];
+                            } else {
+                                q4kFloats.setAtIndex(ValueLayout.JAVA_FLOAT, Q8K_BLOCK * b + i, q8kValues[at4]);
+                                q6kFloats.setAtIndex(ValueLayout.JAVA_FLOAT, Q8K_BLOCK * b + i, q8kValues[at6]);
+                            }
                         }
                     }
                 }
@@ -365,8 +379,8 @@ public final class Activations {
      * and differ from it only in float rounding of the sums.
      */
     float[] q8Floats() {
-        if (!q8Ready || tokens != 1) {
-            throw new IllegalStateException("Q8_0 floats are prepared for a single token (a batch reads panels)");
+        if (!q8Ready || tokens != 1 || longRows()) {
+            throw new IllegalStateException("Q8_0 floats are prepared for a single token of at most Kernels.LONG_ROW columns (a batch reads panels)");
         }
         return q8Floats;
     }
@@ -376,8 +390,8 @@ public final class Activations {
      * exact multiple of 1/2), the start of each lane of the Q4_0 kernel that reads the input as bytes.
      */
     float[] q4LaneOffsets() {
-        if (!q8Ready || tokens != 1) {
-            throw new IllegalStateException("Q4_0 offsets are prepared for a single token");
+        if (!q8Ready || tokens != 1 || !longRows()) {
+            throw new IllegalStateException("Q4_0 offsets are prepared for a single token of more than Kernels.LONG_ROW columns");
         }
         return q4LaneOffsets;
     }
@@ -387,8 +401,8 @@ public final class Activations {
      * weight (its nibble minus 8) contributes to the dot product of a block whose nibbles pair x[j] and x[j+16].
      */
     float[] q4Offsets() {
-        if (!q8Ready || tokens != 1) {
-            throw new IllegalStateException("Q4_0 offsets are prepared for a single token");
+        if (!q8Ready || tokens != 1 || longRows()) {
+            throw new IllegalStateException("Q4_0 offsets are prepared for a single token of at most Kernels.LONG_ROW columns");
         }
         return q4Offsets;
     }
@@ -414,14 +428,6 @@ public final class Activations {
         return q8kValues;
     }
 
-    /** The int8 values of the Q8_K form as floats (exact small integers), for a single token. */
-    MemorySegment q8kFloats() {
-        if (!q8kReady || tokens != 1) {
-            throw new IllegalStateException("Q8_K floats are prepared for a single token (a batch reads panels)");
-        }
-        return q8kFloats;
-    }
-
     /**
      * For a single token, per super-block of the Q8_K form: eight zeros, then the sums of its eight runs of 32 values,
      * so that lanes holding a Q4_K super-block's eight scales then its eight mins, times these, give the mins'
@@ -439,8 +445,8 @@ public final class Activations {
      * Q4_K kernel meets its weights ({@link Q4_KMatrix#NIBBLE_ORDER}); 64-byte aligned.
      */
     MemorySegment q4kFloats() {
-        if (!q8kReady || tokens != 1) {
-            throw new IllegalStateException("Q8_K floats are prepared for a single token (a batch reads panels)");
+        if (!q8kReady || tokens != 1 || longRows()) {
+            throw new IllegalStateException("Q8_K floats are prepared for a single token of at most Kernels.LONG_ROW columns (a batch reads panels)");
         }
         return q4kFloats;
     }
@@ -458,24 +464,24 @@ public final class Activations {
 
     /** As {@link #q4kFloats()}, in the order of the Q6_K kernel ({@link Q6_KMatrix#NIBBLE_ORDER}). */
     MemorySegment q6kFloats() {
-        if (!q8kReady || tokens != 1) {
-            throw new IllegalStateException("Q8_K floats are prepared for a single token (a batch reads panels)");
+        if (!q8kReady || tokens != 1 || longRows()) {
+            throw new IllegalStateException("Q8_K floats are prepared for a single token of at most Kernels.LONG_ROW columns (a batch reads panels)");
         }
         return q6kFloats;
     }
 
     /** {@link #q4kFloats()} as the int8 values themselves, for rows past {@link Kernels#LONG_ROW}. */
     byte[] q4kBytes() {
-        if (!q8kReady || tokens != 1) {
-            throw new IllegalStateException("Q8_K values are reordered for a single token");
+        if (!q8kReady || tokens != 1 || !longRows()) {
+            throw new IllegalStateException("Q8_K values are reordered for a single token of more than Kernels.LONG_ROW columns");
         }
         return q4kBytes;
     }
 
     /** {@link #q6kFloats()} as the int8 values themselves, for rows past {@link Kernels#LONG_ROW}. */
     byte[] q6kBytes() {
-        if (!q8kReady || tokens != 1) {
-            throw new IllegalStateException("Q8_K values are reordered for a single token");
+        if (!q8kReady || tokens != 1 || !longRows()) {
+            throw new IllegalStateException("Q8_K values are reordered for a single token of more than Kernels.LONG_ROW columns");
         }
         return q6kBytes;
     }

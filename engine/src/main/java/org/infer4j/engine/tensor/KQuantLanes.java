@@ -41,14 +41,6 @@ final class KQuantLanes {
                 .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0));
     }
 
-    /** Floats i of {@code dst} = {@code src[from + i]} for i &lt; n (n a multiple of 256). */
-    static void toFloats(byte[] src, int from, MemorySegment dst, int n) {
-        for (int i = 0; i < n; i += Kernels.LANES) {
-            ((FloatVector) ByteVector.fromArray(Kernels.BYTES, src, from + i).convertShape(VectorOperators.B2F, Kernels.FLOATS, 0))
-                    .intoMemorySegment(dst, 4L * i, Kernels.LE);
-        }
-    }
-
     /** {@code dst[i] = src[from + i]} as floats for i &lt; n (n a multiple of 256). */
     static void toFloats(byte[] src, int from, float[] dst, int n) {
         for (int i = 0; i < n; i += Kernels.LANES) {
