@@ -17,6 +17,9 @@ public sealed interface WeightMatrix permits F32Matrix, F16Matrix, BF16Matrix, Q
 
     GgmlType type();
 
+    /** The tensor's bytes in the mapped file, rows one after another. */
+    MemorySegment data();
+
     int rows();
 
     int cols();
