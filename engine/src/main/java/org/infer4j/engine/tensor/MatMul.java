@@ -8,6 +8,14 @@ package org.infer4j.engine.tensor;
  */
 public final class MatMul implements RangeTask {
     private static final int MIN_ROWS_PER_CHUNK = 8;
+    /**
+     * Weight bytes a chunk of one token's rows spans at least. One token streams each matrix from memory once; every
+     * chunk starts new streams, which the hardware prefetcher takes a while to follow, and the small matrices (Q/K/V,
+     * attention output: 53-69 KB per chunk at 8 chunks a thread for Qwen2.5-0.5B-shaped Q8_0) spent much of each
+     * chunk on that start. At 128 KB, tg128 at 2 threads 47.1-48.3 -> 49.2-51.3 t/s; the large matrices keep their
+     * chunks (their eighth of a thread's share is larger already).
+     */
+    private static final long MIN_CHUNK_BYTES = 128 * 1024;
     /** Scratch floats per worker at least: room for the accumulators of a row group in the tiled kernels. */
     private static final int MIN_SCRATCH = 4096;
 
@@ -49,6 +57,7 @@ public final class MatMul implements RangeTask {
         outputs[1] = o1;
         outputs[2] = o2;
         int rows = 0;
+        long rowBytes = Long.MAX_VALUE;
         boolean batched = x.tokens() > 1;
         int need = batched ? TileGemm.scratchFloats(x.tokens()) : 0;
         for (int i = 0; i < n; i++) {
@@ -59,6 +68,7 @@ public final class MatMul implements RangeTask {
             need = Math.max(need, w.scratchFloats());
             x.prepare(w.inputFormat(), pool);
             rows += w.rows();
+            rowBytes = Math.min(rowBytes, w.type().byteSize(w.cols()));
         }
         if (need > scratch[0].length) {
             scratch = new float[pool.threads()][need];
@@ -69,7 +79,7 @@ public final class MatMul implements RangeTask {
         // A batch is handed out in whole micro-tiles of rows, so no chunk ends in a slow partial tile, and in whole
         // row groups, so each chunk streams the batch's input through the cache as few times as it can.
         this.unit = batched ? TileGemm.ROWS : 1;
-        int grain = batched ? TileGemm.ROW_GROUP / TileGemm.ROWS : MIN_ROWS_PER_CHUNK;
+        int grain = batched ? TileGemm.ROW_GROUP / TileGemm.ROWS : Math.max(MIN_ROWS_PER_CHUNK, (int) Math.ceilDiv(MIN_CHUNK_BYTES, rowBytes));
         pool.parallelFor(Math.ceilDiv(rows, unit), grain, this);
         this.input = null;
         matrices[0] = matrices[1] = matrices[2] = null;
