@@ -174,7 +174,11 @@ public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols) im
         // Run each one-token kernel once, on zero blocks, as the class initializes: every Vector API class its body
         // uses is then loaded before C2 compiles it (see Q6_KMatrix, where a compile that met a class not loaded yet
         // left operations to the Vector API's Java fallback in some JVM runs).
-        MemorySegment w = MemorySegment.ofArray(new byte[2 * 18]);
+        // The weights native like the mapped ones: a heap segment here put a third segment class into the profiles of
+        // the JDK code that every vector load shares, and C2 more often compiled the K-quant one-token kernels into
+        // code 2-3x larger and slower (Q4_K_M tg128 after pp512 at 13.9-15.3 t/s instead of ~20 in 6 of 8 runs; 1 of 8
+        // after. Not the whole cause: under a flight recorder the large Q6_K compile still shows in 5 of 8 runs).
+        MemorySegment w = java.lang.foreign.Arena.ofAuto().allocate(2 * 18, 64);
         float[] out = new float[2];
         dotRows2(w, 0, 18, 1, new float[32], new float[16], out, 0, 1);
         dotRow(w, 0, 1, new float[32], new float[16]);

@@ -300,7 +300,11 @@ public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols) im
         // uses is then loaded before C2 compiles it. A compile that met a class not loaded yet left that operation
         // to the Vector API's Java fallback, which in some JVM runs made generation after a prompt up to 2.5x
         // slower (the output head's Q6_K kernel; which run depended on thread timing).
-        MemorySegment w = MemorySegment.ofArray(new byte[210]);
+        // The weights native like the mapped ones: a heap segment here put a third segment class into the profiles of
+        // the JDK code that every vector load shares, and C2 more often compiled the K-quant one-token kernels into
+        // code 2-3x larger and slower (Q4_K_M tg128 after pp512 at 13.9-15.3 t/s instead of ~20 in 6 of 8 runs; 1 of 8
+        // after. Not the whole cause: under a flight recorder the large Q6_K compile still shows in 5 of 8 runs).
+        MemorySegment w = java.lang.foreign.Arena.ofAuto().allocate(210, 64);
         MemorySegment x = java.lang.foreign.Arena.ofAuto().allocate(4 * 256, 64); // native, as the real input
         dot(w, 0, 1, x, new float[1], new float[16]);
         dotBytes(w, 0, 1, new byte[256], new float[1], new float[16]);
