@@ -3,9 +3,6 @@ package org.infer4j.engine.tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import jdk.incubator.vector.ByteVector;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * A batch of input vectors for matrix multiplication: {@code tokens} rows of {@code cols} floats in
@@ -60,8 +57,6 @@ public final class Activations {
     private InputFormat quantizing;
     private InputFormat panelSource;
     private float[] panelTarget;
-    /** Per worker, a tile of LANES × LANES floats for {@link #layOutStrips}. */
-    private float[] transposeTiles;
     private boolean q8PanelsReady;
     private boolean q8kPanelsReady;
     private int tokens;
@@ -280,10 +275,6 @@ public final class Activations {
         if (panels == null) {
             panels = new float[TileGemm.paddedTokens(maxTokens) * maxCols];
         }
-        int workers = pool == null ? 1 : pool.threads();
-        if (transposeTiles == null || transposeTiles.length < workers * Kernels.LANES * Kernels.LANES) {
-            transposeTiles = new float[workers * Kernels.LANES * Kernels.LANES];
-        }
         panelSource = source;
         panelTarget = panels;
         run(pool, Math.ceilDiv(cols, PANEL_STRIP), panelTask);
@@ -294,69 +285,50 @@ public final class Activations {
     /**
      * Columns {@code [from·PANEL_STRIP, to·PANEL_STRIP)} of every token → panels of {@link TileGemm#PANEL} tokens,
      * token-minor: panel p holds, for each column k, the values of tokens {@code p·PANEL ..} at
-     * {@code p·cols·PANEL + k·PANEL}, zero past the last token. Blocks of LANES tokens × LANES columns are decoded
-     * into a small tile, a row per token, and transposed into the panel ({@link Transpose}); a last run of columns
-     * short of a block goes value by value.
+     * {@code p·cols·PANEL + k·PANEL}, zero past the last token. A strip at a time, so each token's row is read in
+     * order while the strip's panel rows stay in L1.
      */
     private void layOutStrips(int from, int to, int worker) {
         final int width = TileGemm.PANEL;
-        final int n = Kernels.LANES;
         float[] panels = panelTarget;
-        float[] tile = transposeTiles;
-        int tileOffset = worker * n * n;
         InputFormat source = panelSource;
         float[] src = switch (source) {
             case F32, F16_ROUNDED, BF16_ROUNDED -> floats(source);
             case Q8_0, Q8_1, Q8_K -> null;
         };
-        int kEnd = Math.min(cols, to * PANEL_STRIP);
-        int blockEnd = from * PANEL_STRIP + (kEnd - from * PANEL_STRIP) / n * n;
         for (int p = 0; p * width < tokens; p++) {
             int first = p * width;
             int count = Math.min(width, tokens - first);
             int base = p * cols * width;
-            for (int k = from * PANEL_STRIP; k < blockEnd; k += n) {
-                for (int j = 0; j < width; j += n) {
-                    for (int i = 0; i < n; i++) {
-                        int at = tileOffset + i * n;
-                        if (j + i >= count) {
-                            FloatVector.zero(Kernels.FLOATS).intoArray(tile, at);
-                            continue;
+            for (int k0 = from * PANEL_STRIP, kEnd = Math.min(cols, to * PANEL_STRIP); k0 < kEnd; k0 += PANEL_STRIP) {
+                int k1 = Math.min(kEnd, k0 + PANEL_STRIP);
+                for (int j = 0; j < count; j++) {
+                    int s = (first + j) * cols;
+                    int d = base + j;
+                    // The quantized forms are decoded here, value × block scale, as the kernels of one token do.
+                    switch (source) {
+                        case F32, F16_ROUNDED, BF16_ROUNDED -> {
+                            for (int k = k0; k < k1; k++) {
+                                panels[d + k * width] = src[s + k];
+                            }
                         }
-                        int s = (first + j + i) * cols + k;
-                        // The quantized forms are decoded here, value × block scale, as the kernels of one token do;
-                        // a run of LANES columns from a multiple of LANES lies in one block of either form.
-                        FloatVector v = switch (source) {
-                            case F32, F16_ROUNDED, BF16_ROUNDED -> FloatVector.fromArray(Kernels.FLOATS, src, s);
-                            case Q8_0, Q8_1 -> decoded(q8Values, s, q8Scales[s / Q8_BLOCK]);
-                            case Q8_K -> decoded(q8kValues, s, q8kScales[s / Q8K_BLOCK]);
-                        };
-                        v.intoArray(tile, at);
+                        case Q8_0, Q8_1 -> {
+                            for (int k = k0; k < k1; k++) {
+                                panels[d + k * width] = q8Values[s + k] * q8Scales[(s + k) / Q8_BLOCK];
+                            }
+                        }
+                        case Q8_K -> {
+                            for (int k = k0; k < k1; k++) {
+                                panels[d + k * width] = q8kValues[s + k] * q8kScales[(s + k) / Q8K_BLOCK];
+                            }
+                        }
                     }
-                    Transpose.block(tile, tileOffset, n, panels, base + k * width + j, width, n);
                 }
-            }
-            for (int j = 0; j < count; j++) {
-                int s = (first + j) * cols;
-                int d = base + j;
-                for (int k = blockEnd; k < kEnd; k++) {
-                    panels[d + k * width] = switch (source) {
-                        case F32, F16_ROUNDED, BF16_ROUNDED -> src[s + k];
-                        case Q8_0, Q8_1 -> q8Values[s + k] * q8Scales[(s + k) / Q8_BLOCK];
-                        case Q8_K -> q8kValues[s + k] * q8kScales[(s + k) / Q8K_BLOCK];
-                    };
+                for (int k = k0; k < k1; k++) {
+                    java.util.Arrays.fill(panels, base + k * width + count, base + (k + 1) * width, 0f);
                 }
-            }
-            for (int k = blockEnd; k < kEnd; k++) {
-                java.util.Arrays.fill(panels, base + k * width + count, base + (k + 1) * width, 0f);
             }
         }
-    }
-
-    /** LANES int8 values from {@code values[at]} as floats × {@code scale}. */
-    private static FloatVector decoded(byte[] values, int at, float scale) {
-        ByteVector b = ByteVector.fromArray(Kernels.BYTES, values, at);
-        return ((FloatVector) b.convertShape(VectorOperators.B2F, Kernels.FLOATS, 0)).mul(scale);
     }
 
     /**

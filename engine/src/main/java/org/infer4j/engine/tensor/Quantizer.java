@@ -3,10 +3,6 @@ package org.infer4j.engine.tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import jdk.incubator.vector.ByteVector;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * Quantizers, bit-exact with ggml's: the reference ones that llama-quantize uses for weights
@@ -16,7 +12,6 @@ import jdk.incubator.vector.VectorOperators;
 public final class Quantizer {
     private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int QK = 32;
-    private static final float ROUNDER = 12582912f;
 
     private Quantizer() {}
 
@@ -31,20 +26,10 @@ public final class Quantizer {
             float d = amax / 127f;
             float id = amax != 0 ? 127f / amax : 0f;
             scales[sOff + b] = Half.roundToF16(d);
-            for (int j = 0; j < QK; j += Kernels.LANES) {
-                ((ByteVector) nearest(FloatVector.fromArray(Kernels.FLOATS, x, base + j).mul(id))
-                        .convertShape(VectorOperators.I2B, Kernels.BYTES, 0)).intoArray(q, qOff + b * QK + j);
+            for (int j = 0; j < QK; j++) {
+                q[qOff + b * QK + j] = (byte) Math.rint(x[base + j] * id);
             }
         }
-    }
-
-    /**
-     * Each lane rounded to the nearest integer, ties to even ({@code Math.rint}), for magnitudes below 2^22: adding
-     * and subtracting 1.5·2^23 leaves no bits below the units (ggml's {@code nearest_int} does the same). NaN gives 0,
-     * as {@code (int) Math.rint(NaN)} does.
-     */
-    private static IntVector nearest(FloatVector v) {
-        return (IntVector) v.add(ROUNDER).sub(ROUNDER).convert(VectorOperators.F2I, 0);
     }
 
     /**
@@ -80,12 +65,13 @@ public final class Quantizer {
                 continue;
             }
             float iscale = -127f / max;
+            for (int j = 0; j < 256; j++) {
+                q[qb + j] = (byte) Math.min(127, (int) Math.rint(iscale * x[base + j]));
+            }
             for (int g = 0; g < 16; g++) {
                 int sum = 0;
-                for (int j = 16 * g; j < 16 * g + 16; j += Kernels.LANES) {
-                    IntVector v = nearest(FloatVector.fromArray(Kernels.FLOATS, x, base + j).mul(iscale)).min(127);
-                    ((ByteVector) v.convertShape(VectorOperators.I2B, Kernels.BYTES, 0)).intoArray(q, qb + j);
-                    sum += v.reduceLanes(VectorOperators.ADD);
+                for (int j = 0; j < 16; j++) {
+                    sum += q[qb + 16 * g + j];
                 }
                 sums[sumOff + 16 * b + g] = sum;
             }
@@ -251,15 +237,7 @@ public final class Quantizer {
     /** Largest |x[from + j]| for j < n. */
     private static float absMax(float[] x, int from, int n) {
         float amax = 0;
-        int j = 0;
-        if (n % Kernels.LANES == 0) {
-            FloatVector m = FloatVector.zero(Kernels.FLOATS);
-            for (; j < n; j += Kernels.LANES) {
-                m = m.max(FloatVector.fromArray(Kernels.FLOATS, x, from + j).abs());
-            }
-            amax = m.reduceLanes(VectorOperators.MAX);
-        }
-        for (; j < n; j++) {
+        for (int j = 0; j < n; j++) {
             amax = Math.max(amax, Math.abs(x[from + j]));
         }
         return amax;
@@ -267,22 +245,6 @@ public final class Quantizer {
 
     /** The x[from + j] of largest magnitude, sign kept (the first of equals, as ggml picks it); 0 for all zeros. */
     private static float largestMagnitude(float[] x, int from, int n) {
-        if (n % Kernels.LANES == 0) {
-            FloatVector hi = FloatVector.fromArray(Kernels.FLOATS, x, from), lo = hi;
-            for (int j = Kernels.LANES; j < n; j += Kernels.LANES) {
-                FloatVector v = FloatVector.fromArray(Kernels.FLOATS, x, from + j);
-                hi = hi.max(v);
-                lo = lo.min(v);
-            }
-            float max = hi.reduceLanes(VectorOperators.MAX), min = lo.reduceLanes(VectorOperators.MIN);
-            // One of the two unless they tie in magnitude (the first then wins) or a NaN took part (which ggml skips).
-            if (max > -min) {
-                return max;
-            }
-            if (-min > max) {
-                return min;
-            }
-        }
         float amax = 0;
         float max = 0;
         for (int j = 0; j < n; j++) {
