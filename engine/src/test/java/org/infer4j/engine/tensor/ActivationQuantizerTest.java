@@ -6,7 +6,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The vectorized activation quantizers of {@link Quantizer} against plain scalar references written from ggml's
+ * The activation quantizers of {@link Quantizer} against plain references written from ggml's
  * definitions ({@code quantize_row_q8_0} on AVX: rint, ties to even; {@code quantize_row_q8_K}: the value of largest
  * magnitude, first of equals, {@code nearest_int}), value for value, on inputs with exact ties, blocks of zeros,
  * magnitudes that tie between a positive and a negative value, and a NaN.
