@@ -42,6 +42,7 @@ final class TileGemm {
     /** Rows dequantized at a time: a whole number of micro-tiles. */
     static final int ROW_GROUP = 16 * ROWS;
 
+    private TileGemm() {}
 
     /**
      * Loads one byte of every cache line that rows {@code [rowFrom, rowTo)} × columns {@code [colFrom, colTo)} of
