@@ -193,6 +193,17 @@ public final class Activations {
         return cols > Kernels.LONG_ROW;
     }
 
+    /**
+     * Fails unless a single-token form is ready for the current input: {@code ready}, one token, and of the width the
+     * one-token kernels read at these columns ({@code bytes} past {@link Kernels#LONG_ROW}, floats up to it).
+     */
+    private void requireOneToken(boolean ready, boolean bytes, String form) {
+        if (!ready || tokens != 1 || longRows() != bytes) {
+            throw new IllegalStateException(form + " are prepared for a single token of "
+                    + (bytes ? "more than " : "at most ") + Kernels.LONG_ROW + " columns");
+        }
+    }
+
     /** Quantizes tokens {@code [from, to)} to the form {@link #quantizing}, and decodes them back to floats. */
     private void quantizeTokens(int from, int to, int worker) {
         for (int t = from; t < to; t++) {
@@ -379,9 +390,7 @@ public final class Activations {
      * and differ from it only in float rounding of the sums.
      */
     float[] q8Floats() {
-        if (!q8Ready || tokens != 1 || longRows()) {
-            throw new IllegalStateException("Q8_0 floats are prepared for a single token of at most Kernels.LONG_ROW columns (a batch reads panels)");
-        }
+        requireOneToken(q8Ready, false, "Q8_0 floats");
         return q8Floats;
     }
 
@@ -390,9 +399,7 @@ public final class Activations {
      * exact multiple of 1/2), the start of each lane of the Q4_0 kernel that reads the input as bytes.
      */
     float[] q4LaneOffsets() {
-        if (!q8Ready || tokens != 1 || !longRows()) {
-            throw new IllegalStateException("Q4_0 offsets are prepared for a single token of more than Kernels.LONG_ROW columns");
-        }
+        requireOneToken(q8Ready, true, "Q4_0 lane offsets");
         return q4LaneOffsets;
     }
 
@@ -401,9 +408,7 @@ public final class Activations {
      * weight (its nibble minus 8) contributes to the dot product of a block whose nibbles pair x[j] and x[j+16].
      */
     float[] q4Offsets() {
-        if (!q8Ready || tokens != 1 || longRows()) {
-            throw new IllegalStateException("Q4_0 offsets are prepared for a single token of at most Kernels.LONG_ROW columns");
-        }
+        requireOneToken(q8Ready, false, "Q4_0 offsets");
         return q4Offsets;
     }
 
@@ -445,9 +450,7 @@ public final class Activations {
      * Q4_K kernel meets its weights ({@link Q4_KMatrix#NIBBLE_ORDER}); 64-byte aligned.
      */
     MemorySegment q4kFloats() {
-        if (!q8kReady || tokens != 1 || longRows()) {
-            throw new IllegalStateException("Q8_K floats are prepared for a single token of at most Kernels.LONG_ROW columns (a batch reads panels)");
-        }
+        requireOneToken(q8kReady, false, "Q8_K floats in Q4_K order");
         return q4kFloats;
     }
 
@@ -464,25 +467,19 @@ public final class Activations {
 
     /** As {@link #q4kFloats()}, in the order of the Q6_K kernel ({@link Q6_KMatrix#NIBBLE_ORDER}). */
     MemorySegment q6kFloats() {
-        if (!q8kReady || tokens != 1 || longRows()) {
-            throw new IllegalStateException("Q8_K floats are prepared for a single token of at most Kernels.LONG_ROW columns (a batch reads panels)");
-        }
+        requireOneToken(q8kReady, false, "Q8_K floats in Q6_K order");
         return q6kFloats;
     }
 
     /** {@link #q4kFloats()} as the int8 values themselves, for rows past {@link Kernels#LONG_ROW}. */
     byte[] q4kBytes() {
-        if (!q8kReady || tokens != 1 || !longRows()) {
-            throw new IllegalStateException("Q8_K values are reordered for a single token of more than Kernels.LONG_ROW columns");
-        }
+        requireOneToken(q8kReady, true, "Q8_K values in Q4_K order");
         return q4kBytes;
     }
 
     /** {@link #q6kFloats()} as the int8 values themselves, for rows past {@link Kernels#LONG_ROW}. */
     byte[] q6kBytes() {
-        if (!q8kReady || tokens != 1 || !longRows()) {
-            throw new IllegalStateException("Q8_K values are reordered for a single token of more than Kernels.LONG_ROW columns");
-        }
+        requireOneToken(q8kReady, true, "Q8_K values in Q6_K order");
         return q6kBytes;
     }
 
