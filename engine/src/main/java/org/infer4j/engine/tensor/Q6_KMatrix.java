@@ -182,7 +182,7 @@ public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols) im
                         .convertShape(VectorOperators.B2F, Kernels.FLOATS, 0);
                 acc = scales2.fma(FloatVector.fromArray(Kernels.FLOATS, bias, 16 * b + 8), acc);
             }
-            long xo = 4L * 256 * b;
+            int xo = 4 * 256 * b; // int, not long: see Q4_KMatrix.dot (bounds checks per load)
             for (int h = 0; h < 2; h++) {
                 FloatVector halfScales = h == 0 ? scales : scales2;
                 IntVector highs = IntVector.fromMemorySegment(Kernels.INTS, r, block + 128 + (Kernels.LANES == 16 ? 0 : 32 * h), Kernels.LE);
@@ -195,7 +195,7 @@ public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols) im
                     IntVector hi = highs.lanewise(VectorOperators.LSHR, at == 0 ? SHIFT_0 : at == 1 ? SHIFT_1 : at == 2 ? SHIFT_2 : SHIFT_3);
                     IntVector e = lows.and(LOW_NIBBLES).or(hi.lanewise(VectorOperators.LSHL, 4).and(PAIR_BITS));
                     IntVector o = lows.lanewise(VectorOperators.LSHR, 4).and(LOW_NIBBLES).or(hi.and(PAIR_BITS));
-                    long xc = xo + 4L * 8 * Kernels.LANES * at;
+                    int xc = xo + 4 * 8 * Kernels.LANES * at;
                     FloatVector even = e.lanewise(VectorOperators.LSHL, 17).and(Q_BITS).or(SIXTY_FOUR).reinterpretAsFloats()
                             .mul(FloatVector.fromMemorySegment(Kernels.FLOATS, x, xc, Kernels.LE));
                     FloatVector odd = o.lanewise(VectorOperators.LSHL, 17).and(Q_BITS).or(SIXTY_FOUR).reinterpretAsFloats()
