@@ -55,6 +55,12 @@ final class KQuantLanes {
                 .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0);
     }
 
+    /** As {@link #unsigned(MemorySegment, long)} at an int offset into a row's own segment (DEVELOPERS.md, rule 12). */
+    static IntVector unsigned(MemorySegment w, int offset) {
+        return (IntVector) ByteVector.fromMemorySegment(Kernels.BYTES, w, offset, Kernels.LE)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0);
+    }
+
     /** {@link Kernels#LANES} int8 of {@code w} at {@code offset}, as floats. */
     static FloatVector signedFloats(MemorySegment w, long offset) {
         return (FloatVector) ByteVector.fromMemorySegment(Kernels.BYTES, w, offset, Kernels.LE)

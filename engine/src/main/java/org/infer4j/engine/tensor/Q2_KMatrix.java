@@ -57,36 +57,37 @@ public record Q2_KMatrix(String name, MemorySegment data, int rows, int cols) im
      * The lanes to sum are stored at {@code lanes[at ..]}.
      */
     static void dot(MemorySegment w, long row, int blocks, float[] x, float[] xd, int[] xsums, int so, float[] lanes, int at) {
+        MemorySegment r = w.asSlice(row, (long) blocks * BLOCK_BYTES);
         FloatVector sum = FloatVector.zero(Kernels.FLOATS);
         for (int b = 0; b < blocks; b++) {
-            long block = row + (long) BLOCK_BYTES * b;
+            int block = BLOCK_BYTES * b;
             FloatVector acc = FloatVector.zero(Kernels.FLOATS);
             FloatVector acc2 = acc;
             FloatVector mins = acc;
             for (int g = 0; g < 16; g += Kernels.LANES) {
-                FloatVector m = KQuantLanes.floats(KQuantLanes.unsigned(w, block + g).lanewise(VectorOperators.LSHR, 4));
+                FloatVector m = KQuantLanes.floats(KQuantLanes.unsigned(r, block + g).lanewise(VectorOperators.LSHR, 4));
                 mins = m.fma(KQuantLanes.floats(IntVector.fromArray(Kernels.INTS, xsums, 16 * (so + b) + g)), mins);
             }
             for (int h = 0; h < 2; h++) {
                 for (int c = 0; c < 32; c += Kernels.LANES) {
                     // Byte c.. of this half's 32 bytes serves element c.. of each of its four runs of 32 weights
                     // (j = 0..3: group 8h + 2j + c/16), bits 2j..2j+1.
-                    IntVector packed = KQuantLanes.unsigned(w, block + 16 + 32 * h + c);
+                    IntVector packed = KQuantLanes.unsigned(r, block + 16 + 32 * h + c);
                     for (int j = 0; j < 4; j += 2) {
                         int xo = 256 * b + 128 * h + 32 * j + c;
-                        long g = block + 8 * h + 2 * j + c / 16;
+                        int g = block + 8 * h + 2 * j + c / 16;
                         acc = KQuantLanes.floats(packed.lanewise(VectorOperators.LSHR, 2 * j).and(3))
                                 .mul(FloatVector.fromArray(Kernels.FLOATS, x, xo))
-                                .fma(KQuantLanes.splat(QuantLanes.u8(w, g) & 0x0F), acc);
+                                .fma(KQuantLanes.splat(QuantLanes.u8(r, g) & 0x0F), acc);
                         acc2 = KQuantLanes.floats(packed.lanewise(VectorOperators.LSHR, 2 * j + 2).and(3))
                                 .mul(FloatVector.fromArray(Kernels.FLOATS, x, xo + 32))
-                                .fma(KQuantLanes.splat(QuantLanes.u8(w, g + 2) & 0x0F), acc2);
+                                .fma(KQuantLanes.splat(QuantLanes.u8(r, g + 2) & 0x0F), acc2);
                     }
                 }
             }
             float scale = xd[so + b];
-            sum = acc.add(acc2).fma(KQuantLanes.splat(scale * QuantLanes.half(w, block + 80)), sum);
-            sum = mins.fma(KQuantLanes.splat(-scale * QuantLanes.half(w, block + 82)), sum);
+            sum = acc.add(acc2).fma(KQuantLanes.splat(scale * QuantLanes.half(r, block + 80)), sum);
+            sum = mins.fma(KQuantLanes.splat(-scale * QuantLanes.half(r, block + 82)), sum);
         }
         sum.intoArray(lanes, at);
     }

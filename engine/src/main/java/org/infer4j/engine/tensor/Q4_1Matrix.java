@@ -46,20 +46,21 @@ public record Q4_1Matrix(String name, MemorySegment data, int rows, int cols) im
     }
 
     static float dot(MemorySegment w, long wByte, byte[] xq, int xo, float[] xs, float[] xsum, int so, int blocks) {
+        MemorySegment r = w.asSlice(wByte, (long) blocks * BLOCK_BYTES);
         FloatVector acc = FloatVector.zero(Kernels.FLOATS);
         float mins = 0;
         for (int b = 0; b < blocks; b++) {
-            long block = wByte + (long) BLOCK_BYTES * b;
+            int block = BLOCK_BYTES * b;
             int xb = xo + 32 * b;
             IntVector sum = IntVector.zero(Kernels.INTS);
             for (int c = 0; c < 16; c += Kernels.LANES) {
-                ByteVector packed = QuantLanes.bytes(w, block + 4 + c);
+                ByteVector packed = QuantLanes.bytes(r, block + 4 + c);
                 IntVector lo = QuantLanes.widen(packed.and((byte) 0x0F));
                 IntVector hi = QuantLanes.widen(packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F));
                 sum = sum.add(lo.mul(QuantLanes.ints(xq, xb + c))).add(hi.mul(QuantLanes.ints(xq, xb + 16 + c)));
             }
-            mins += QuantLanes.half(w, block + 2) * xsum[so + b];
-            float scale = QuantLanes.half(w, block) * xs[so + b];
+            mins += QuantLanes.half(r, block + 2) * xsum[so + b];
+            float scale = QuantLanes.half(r, block) * xs[so + b];
             acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Kernels.FLOATS, scale), acc);
         }
         return Kernels.sum(acc) + mins;

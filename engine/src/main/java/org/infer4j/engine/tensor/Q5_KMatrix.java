@@ -57,12 +57,13 @@ public record Q5_KMatrix(String name, MemorySegment data, int rows, int cols) im
      * The lanes to sum are stored at {@code lanes[at ..]}; the next {@link Kernels#LANES} floats hold the scales.
      */
     static void dot(MemorySegment w, long row, int blocks, float[] x, float[] xd, int[] xsums, int so, float[] lanes, int at) {
+        MemorySegment r = w.asSlice(row, (long) blocks * BLOCK_BYTES);
         FloatVector sum = FloatVector.zero(Kernels.FLOATS);
         int scales = at + Kernels.LANES;
         for (int b = 0; b < blocks; b++) {
-            long block = row + (long) BLOCK_BYTES * b;
+            int block = BLOCK_BYTES * b;
             // The scales in scratch, each broadcast one load: as Q4_K.
-            KQuantLanes.bytes(KQuantLanes.k4Scales(w, block + 4)).intoArray(lanes, scales);
+            KQuantLanes.bytes(KQuantLanes.k4Scales(r, block + 4)).intoArray(lanes, scales);
             FloatVector acc = FloatVector.zero(Kernels.FLOATS);
             FloatVector acc2 = acc;
             for (int j = 0; j < 4; j++) {
@@ -71,8 +72,8 @@ public record Q5_KMatrix(String name, MemorySegment data, int rows, int cols) im
                 FloatVector low = FloatVector.zero(Kernels.FLOATS), high = low;
                 for (int c = 0; c < 32; c += Kernels.LANES) {
                     int xo = 256 * b + 64 * j + c;
-                    IntVector q = KQuantLanes.unsigned(w, block + 48 + 32 * j + c);
-                    IntVector bits = KQuantLanes.unsigned(w, block + 16 + c).lanewise(VectorOperators.LSHR, 2 * j);
+                    IntVector q = KQuantLanes.unsigned(r, block + 48 + 32 * j + c);
+                    IntVector bits = KQuantLanes.unsigned(r, block + 16 + c).lanewise(VectorOperators.LSHR, 2 * j);
                     IntVector ql = q.and(0x0F).or(bits.lanewise(VectorOperators.LSHL, 4).and(0x10));
                     IntVector qh = q.lanewise(VectorOperators.LSHR, 4).or(bits.lanewise(VectorOperators.LSHL, 3).and(0x10));
                     low = KQuantLanes.floats(ql).fma(FloatVector.fromArray(Kernels.FLOATS, x, xo), low);
@@ -83,15 +84,15 @@ public record Q5_KMatrix(String name, MemorySegment data, int rows, int cols) im
             }
             acc = acc.add(acc2);
             // The mins: -dmin·Σ m_s·(input sum of sub-block s), from the input's sums of 16 (two per sub-block).
-            long mins = KQuantLanes.k4Mins(w, block + 4);
+            long mins = KQuantLanes.k4Mins(r, block + 4);
             float scale = xd[so + b];
             FloatVector minTerm = FloatVector.zero(Kernels.FLOATS);
             for (int g = 0; g < 16; g += Kernels.LANES) {
                 FloatVector sums = KQuantLanes.floats(IntVector.fromArray(Kernels.INTS, xsums, 16 * (so + b) + g));
                 minTerm = KQuantLanes.pairedBytes(mins, g).fma(sums, minTerm);
             }
-            sum = acc.fma(KQuantLanes.splat(scale * QuantLanes.half(w, block)), sum);
-            sum = minTerm.fma(KQuantLanes.splat(-scale * QuantLanes.half(w, block + 2)), sum);
+            sum = acc.fma(KQuantLanes.splat(scale * QuantLanes.half(r, block)), sum);
+            sum = minTerm.fma(KQuantLanes.splat(-scale * QuantLanes.half(r, block + 2)), sum);
         }
         sum.intoArray(lanes, at);
     }
