@@ -23,9 +23,9 @@ final class KQuantLanes {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(Kernels.LE);
 
     /** Longs as wide as {@link Kernels#BYTES}: eight packed bytes broadcast into every 8 of its lanes. */
-    private static final VectorSpecies<Long> LONGS = VectorSpecies.of(long.class, Kernels.BYTES.vectorShape());
+    static final VectorSpecies<Long> LONGS = VectorSpecies.of(long.class, Kernels.BYTES.vectorShape());
     /** Byte lane i takes byte i/2: eight packed bytes spread over 16 lanes, each twice. */
-    private static final VectorShuffle<Byte> PAIRS = VectorShuffle.fromOp(Kernels.BYTES, i -> i / 2);
+    static final VectorShuffle<Byte> PAIRS = VectorShuffle.fromOp(Kernels.BYTES, i -> i / 2);
 
     private KQuantLanes() {}
 
@@ -51,12 +51,6 @@ final class KQuantLanes {
 
     /** {@link Kernels#LANES} bytes of {@code w} at {@code offset}, zero-extended to int lanes. */
     static IntVector unsigned(MemorySegment w, long offset) {
-        return (IntVector) ByteVector.fromMemorySegment(Kernels.BYTES, w, offset, Kernels.LE)
-                .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0);
-    }
-
-    /** As {@link #unsigned(MemorySegment, long)} at an int offset into a row's own segment (DEVELOPERS.md, rule 12). */
-    static IntVector unsigned(MemorySegment w, int offset) {
         return (IntVector) ByteVector.fromMemorySegment(Kernels.BYTES, w, offset, Kernels.LE)
                 .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0);
     }

@@ -1,6 +1,8 @@
 package org.infer4j.engine.tensor;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -57,6 +59,8 @@ public record Q2_KMatrix(String name, MemorySegment data, int rows, int cols) im
      * The lanes to sum are stored at {@code lanes[at ..]}.
      */
     static void dot(MemorySegment w, long row, int blocks, float[] x, float[] xd, int[] xsums, int so, float[] lanes, int at) {
+        // Vector API calls and segment accesses only in this body: a helper C2 leaves out of line boxes the vectors it
+        // takes or returns, and would need the row segment as an object (see Q3_KMatrix.dot, Q5_KMatrix.dot).
         MemorySegment r = w.asSlice(row, (long) blocks * BLOCK_BYTES);
         FloatVector sum = FloatVector.zero(Kernels.FLOATS);
         for (int b = 0; b < blocks; b++) {
@@ -65,29 +69,32 @@ public record Q2_KMatrix(String name, MemorySegment data, int rows, int cols) im
             FloatVector acc2 = acc;
             FloatVector mins = acc;
             for (int g = 0; g < 16; g += Kernels.LANES) {
-                FloatVector m = KQuantLanes.floats(KQuantLanes.unsigned(r, block + g).lanewise(VectorOperators.LSHR, 4));
-                mins = m.fma(KQuantLanes.floats(IntVector.fromArray(Kernels.INTS, xsums, 16 * (so + b) + g)), mins);
+                FloatVector m = (FloatVector) ((IntVector) ByteVector.fromMemorySegment(Kernels.BYTES, r, block + g, Kernels.LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0)).lanewise(VectorOperators.LSHR, 4)
+                        .convert(VectorOperators.I2F, 0);
+                mins = m.fma((FloatVector) IntVector.fromArray(Kernels.INTS, xsums, 16 * (so + b) + g).convert(VectorOperators.I2F, 0), mins);
             }
             for (int h = 0; h < 2; h++) {
                 for (int c = 0; c < 32; c += Kernels.LANES) {
                     // Byte c.. of this half's 32 bytes serves element c.. of each of its four runs of 32 weights
                     // (j = 0..3: group 8h + 2j + c/16), bits 2j..2j+1.
-                    IntVector packed = KQuantLanes.unsigned(r, block + 16 + 32 * h + c);
+                    IntVector packed = (IntVector) ByteVector.fromMemorySegment(Kernels.BYTES, r, block + 16 + 32 * h + c, Kernels.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0);
                     for (int j = 0; j < 4; j += 2) {
                         int xo = 256 * b + 128 * h + 32 * j + c;
                         int g = block + 8 * h + 2 * j + c / 16;
-                        acc = KQuantLanes.floats(packed.lanewise(VectorOperators.LSHR, 2 * j).and(3))
+                        acc = ((FloatVector) packed.lanewise(VectorOperators.LSHR, 2 * j).and(3).convert(VectorOperators.I2F, 0))
                                 .mul(FloatVector.fromArray(Kernels.FLOATS, x, xo))
-                                .fma(KQuantLanes.splat(QuantLanes.u8(r, g) & 0x0F), acc);
-                        acc2 = KQuantLanes.floats(packed.lanewise(VectorOperators.LSHR, 2 * j + 2).and(3))
+                                .fma(FloatVector.broadcast(Kernels.FLOATS, r.get(ValueLayout.JAVA_BYTE, g) & 0x0F), acc);
+                        acc2 = ((FloatVector) packed.lanewise(VectorOperators.LSHR, 2 * j + 2).and(3).convert(VectorOperators.I2F, 0))
                                 .mul(FloatVector.fromArray(Kernels.FLOATS, x, xo + 32))
-                                .fma(KQuantLanes.splat(QuantLanes.u8(r, g + 2) & 0x0F), acc2);
+                                .fma(FloatVector.broadcast(Kernels.FLOATS, r.get(ValueLayout.JAVA_BYTE, g + 2) & 0x0F), acc2);
                     }
                 }
             }
             float scale = xd[so + b];
-            sum = acc.add(acc2).fma(KQuantLanes.splat(scale * QuantLanes.half(r, block + 80)), sum);
-            sum = mins.fma(KQuantLanes.splat(-scale * QuantLanes.half(r, block + 82)), sum);
+            sum = acc.add(acc2).fma(FloatVector.broadcast(Kernels.FLOATS, scale * Float.float16ToFloat(r.get(Kernels.HALF, block + 80))), sum);
+            sum = mins.fma(FloatVector.broadcast(Kernels.FLOATS, -scale * Float.float16ToFloat(r.get(Kernels.HALF, block + 82))), sum);
         }
         sum.intoArray(lanes, at);
     }

@@ -77,7 +77,7 @@ public record Q3_KMatrix(String name, MemorySegment data, int rows, int cols) im
             FloatVector acc2 = acc;
             int offset = 0;
             for (int g = 0; g < 16; g++) {
-                int sc = scale(r, block + 96, g);
+                int sc = scale(w, row + block + 96, g);
                 lanes[scales + g] = sc;
                 offset += sc * xsums[16 * (so + b) + g];
             }
@@ -105,7 +105,7 @@ public record Q3_KMatrix(String name, MemorySegment data, int rows, int cols) im
                     }
                 }
             }
-            float d = xd[so + b] * QuantLanes.half(r, block + 108);
+            float d = xd[so + b] * Float.float16ToFloat(r.get(Kernels.HALF, block + 108));
             sum = acc.add(acc2).fma(FloatVector.broadcast(Kernels.FLOATS, d), sum);
             offsets += d * offset;
         }

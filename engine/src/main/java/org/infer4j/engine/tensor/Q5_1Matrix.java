@@ -46,6 +46,8 @@ public record Q5_1Matrix(String name, MemorySegment data, int rows, int cols) im
     }
 
     static float dot(MemorySegment w, long wByte, byte[] xq, int xo, float[] xs, float[] xsum, int so, int blocks) {
+        // The row as its own segment at int offsets (DEVELOPERS.md, rule 12), used by JDK calls only: a helper left
+        // out of line would need it as an object (see Q8_0Matrix.dotRows2).
         MemorySegment r = w.asSlice(wByte, (long) blocks * BLOCK_BYTES);
         FloatVector acc = FloatVector.zero(Kernels.FLOATS);
         float mins = 0;
@@ -55,15 +57,15 @@ public record Q5_1Matrix(String name, MemorySegment data, int rows, int cols) im
             int high = r.get(Q5_0Matrix.MASK, block + 4);
             IntVector sum = IntVector.zero(Kernels.INTS);
             for (int c = 0; c < 16; c += Kernels.LANES) {
-                ByteVector packed = QuantLanes.bytes(r, block + 8 + c);
+                ByteVector packed = ByteVector.fromMemorySegment(Kernels.BYTES, r, block + 8 + c, Kernels.LE);
                 IntVector lo = QuantLanes.widen(packed.and((byte) 0x0F))
                         .or(QuantLanes.bits(high, c).lanewise(VectorOperators.LSHL, 4));
                 IntVector hi = QuantLanes.widen(packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F))
                         .or(QuantLanes.bits(high, 16 + c).lanewise(VectorOperators.LSHL, 4));
                 sum = sum.add(lo.mul(QuantLanes.ints(xq, xb + c))).add(hi.mul(QuantLanes.ints(xq, xb + 16 + c)));
             }
-            mins += QuantLanes.half(r, block + 2) * xsum[so + b];
-            float scale = QuantLanes.half(r, block) * xs[so + b];
+            mins += Float.float16ToFloat(r.get(Kernels.HALF, block + 2)) * xsum[so + b];
+            float scale = Float.float16ToFloat(r.get(Kernels.HALF, block)) * xs[so + b];
             acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Kernels.FLOATS, scale), acc);
         }
         return Kernels.sum(acc) + mins;

@@ -26,11 +26,6 @@ final class QuantLanes {
         return ByteVector.fromMemorySegment(Kernels.BYTES, w, offset, Kernels.LE);
     }
 
-    /** As {@link #bytes(MemorySegment, long)} at an int offset into a row's own segment (DEVELOPERS.md, rule 12). */
-    static ByteVector bytes(MemorySegment w, int offset) {
-        return ByteVector.fromMemorySegment(Kernels.BYTES, w, offset, Kernels.LE);
-    }
-
     static IntVector widen(ByteVector v) {
         return (IntVector) v.convertShape(VectorOperators.B2I, Kernels.INTS, 0);
     }
