@@ -1,6 +1,7 @@
 package org.infer4j.engine.tensor;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -17,6 +18,8 @@ import org.infer4j.gguf.GgmlType;
  */
 public record Q3_KMatrix(String name, MemorySegment data, int rows, int cols) implements WeightMatrix {
     private static final int BLOCK_BYTES = 110;
+
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(Kernels.LE);
 
     @Override
     public GgmlType type() {
@@ -76,11 +79,15 @@ public record Q3_KMatrix(String name, MemorySegment data, int rows, int cols) im
             FloatVector acc = FloatVector.zero(Kernels.FLOATS);
             FloatVector acc2 = acc;
             int offset = 0;
-            for (int g = 0; g < 16; g++) {
-                int sc = scale(w, row + block + 96, g);
-                lanes[scales + g] = sc;
-                offset += sc * xsums[16 * (so + b) + g];
-            }
+            // The 16 scales (as scale() unpacks them) from three ints of the 12 packed bytes, without a loop: a loop here
+            // that called scale() was compiled with a profile predicate that failed on every call, and C2 recompiled
+            // the kernel some 200 times while generation ran (a Q2_K file's ffn_down, tg32 at 8 t/s).
+            int lowBits = r.get(INT, block + 96), lowBits2 = r.get(INT, block + 100), highBits = r.get(INT, block + 104);
+            int xsum = 16 * (so + b);
+            offset += scales(lowBits, highBits, lanes, scales, xsums, xsum);
+            offset += scales(lowBits2, highBits >>> 2, lanes, scales + 4, xsums, xsum + 4);
+            offset += scales(lowBits >>> 4, highBits >>> 4, lanes, scales + 8, xsums, xsum + 8);
+            offset += scales(lowBits2 >>> 4, highBits >>> 6, lanes, scales + 12, xsums, xsum + 12);
             for (int h = 0; h < 2; h++) {
                 for (int c = 0; c < 32; c += Kernels.LANES) {
                     // Byte c.. of this half's 32 bytes of low bits serves element c.. of each of its four runs of
@@ -112,6 +119,24 @@ public record Q3_KMatrix(String name, MemorySegment data, int rows, int cols) im
         sum.intoArray(lanes, at);
         return offsets;
     }
+
+    /**
+     * Four consecutive scales of a super-block (minus 32) into {@code lanes[at ..]}, returning Σ scale·xsums[s ..]:
+     * byte k of {@code low} holds scale k's low 4 bits in its low nibble, byte k of {@code high} its top 2 bits in its
+     * low 2 bits (callers shift both to line them up; the layout is {@link #scale}'s).
+     */
+    private static int scales(int low, int high, float[] lanes, int at, int[] xsums, int s) {
+        int s0 = ((low & 0x0F) | ((high & 3) << 4)) - 32;
+        int s1 = (((low >>> 8) & 0x0F) | (((high >>> 8) & 3) << 4)) - 32;
+        int s2 = (((low >>> 16) & 0x0F) | (((high >>> 16) & 3) << 4)) - 32;
+        int s3 = (((low >>> 24) & 0x0F) | (((high >>> 24) & 3) << 4)) - 32;
+        lanes[at] = s0;
+        lanes[at + 1] = s1;
+        lanes[at + 2] = s2;
+        lanes[at + 3] = s3;
+        return s0 * xsums[s] + s1 * xsums[s + 1] + s2 * xsums[s + 2] + s3 * xsums[s + 3];
+    }
+
 
     /** Scale of group {@code g} from the 12 bytes at {@code at}, already minus 32. */
     static int scale(MemorySegment w, long at, int g) {
