@@ -26,16 +26,8 @@ while (($#)); do
     *) echo "usage: bench/run.sh [-r REPS] [-t THREADS] [-p PROMPT] [-n GEN] [--skip-q4k]" >&2; exit 2 ;;
   esac
 done
-mkdir -p "$cache"
-bin=$("$root/../shared/tools/llama-cpp-peer" 2>/dev/null || /work/shared/tools/llama-cpp-peer)
-java=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
-[[ -x $java ]] || java=$(command -v java)
-
-echo "== building" >&2
-(cd "$root" && mvn -B -q -o -DskipTests package -pl server -am >&2 && mvn -B -q -o -DskipTests test-compile -pl engine >&2)
-cc -O2 -shared -fPIC -o "$cache/no-amx.so" "$root/bench/no-amx.c" -ldl
+. "$root/bench/common.sh"
 cc -O3 -march=native -pthread -o "$cache/stream" "$root/bench/stream.c"
-cp="$root/engine/target/test-classes:$root/engine/target/classes:$root/gguf/target/classes"
 
 generate() { # FILE TYPE SHAPE
   [[ -f $1 ]] && return

@@ -23,15 +23,7 @@ while (($#)); do
   esac
 done
 ((${#types[@]})) || types=(Q2_K Q3_K_M Q4_0 Q4_1 Q4_K_M Q5_0 Q5_1 Q5_K_M Q6_K Q8_0 F16)
-mkdir -p "$cache"
-bin=$("$root/../shared/tools/llama-cpp-peer" 2>/dev/null || /work/shared/tools/llama-cpp-peer)
-java=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
-[[ -x $java ]] || java=$(command -v java)
-
-echo "== building" >&2
-(cd "$root" && mvn -B -q -o -DskipTests package -pl server -am >&2 && mvn -B -q -o -DskipTests test-compile -pl engine >&2)
-cc -O2 -shared -fPIC -o "$cache/no-amx.so" "$root/bench/no-amx.c" -ldl
-cp="$root/engine/target/test-classes:$root/engine/target/classes:$root/gguf/target/classes"
+. "$root/bench/common.sh"
 f16=$cache/llama-3.2-1b-F16.gguf
 if [[ ! -f $f16 ]]; then
   echo "== generating $f16" >&2
