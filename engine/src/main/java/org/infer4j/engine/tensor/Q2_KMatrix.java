@@ -6,6 +6,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import org.infer4j.gguf.GgmlType;
 
 /**
@@ -27,7 +28,7 @@ public record Q2_KMatrix(String name, MemorySegment data, int rows, int cols) im
         return InputFormat.Q8_K;
     }
 
-    /** The input decoded to floats (one token's row), then one vector of lanes to sum ({@link Kernels#sumLanes}). */
+    /** The input decoded to floats in {@link #ORDER} (one token's row), then one vector of lanes to sum ({@link Kernels#sumLanes}). */
     @Override
     public int scratchFloats() {
         return cols + Kernels.LANES;
@@ -44,8 +45,12 @@ public record Q2_KMatrix(String name, MemorySegment data, int rows, int cols) im
         int[] xsums = x.q8kSums();
         int blocks = cols / 256;
         long rowBytes = (long) blocks * BLOCK_BYTES;
-        // One token: a batch went to TileGemm above.
-        KQuantLanes.toFloats(xq, 0, scratch, cols);
+        // One token: a batch went to TileGemm above. The input in the kernel's order, once per call.
+        for (int b = 0; b < blocks; b++) {
+            for (int i = 0; i < 256; i++) {
+                scratch[256 * b + i] = xq[256 * b + ORDER[i]];
+            }
+        }
         for (int r = rowFrom; r < rowTo; r++) {
             dot(data, r * rowBytes, blocks, scratch, xd, xsums, 0, scratch, cols);
             out[outOffset + r] = Kernels.sumLanes(scratch, cols);
@@ -53,48 +58,120 @@ public record Q2_KMatrix(String name, MemorySegment data, int rows, int cols) im
     }
 
     /**
-     * One row · one token. {@code x} is the token's int8 input as floats, {@code xd}/{@code xsums} its super-block
-     * scales and 16-value sums from super-block {@code so}. Per super-block, in float lanes (exact integers):
-     * Σ sc·q·x over the groups, times {@code d}; the mins through the input sums, times {@code dmin}.
-     * The lanes to sum are stored at {@code lanes[at ..]}.
+     * Where each input value goes in the kernel's order: one load of {@code 4·LANES} bytes of quants (chunk
+     * {@code ch}) gives lane i the bytes {@code B = 4·LANES·ch + 4i .. +3}; the 2-bit field {@code 2j} of byte
+     * {@code b} of every lane forms vector {@code 16·ch + 4j + b}, and position {@code (16·ch + 4j + b)·LANES + i}
+     * holds the input of its weight, element {@code 128·(B/32) + 32j + B%32} with {@code B = 4·LANES·ch + 4i + b}.
+     */
+    static final int[] ORDER = order();
+
+    private static int[] order() {
+        int[] order = new int[256];
+        for (int ch = 0; ch < 64 / (4 * Kernels.LANES); ch++) {
+            for (int j = 0; j < 4; j++) {
+                for (int b = 0; b < 4; b++) {
+                    for (int i = 0; i < Kernels.LANES; i++) {
+                        int byteIndex = 4 * Kernels.LANES * ch + 4 * i + b;
+                        order[(16 * ch + 4 * j + b) * Kernels.LANES + i] = 128 * (byteIndex / 32) + 32 * j + byteIndex % 32;
+                    }
+                }
+            }
+        }
+        return order;
+    }
+
+    /**
+     * For chunk ch and field j: lane i picks the scale of its weights' group, {@code 8·(B/32) + 2j + (B%32)/16} for
+     * {@code B = 4·LANES·ch + 4i}, from the vector of scales {@code LANES·ch ..} (for 8 lanes the second chunk's
+     * groups are 8..15).
+     */
+    private static VectorShuffle<Float> pick(int ch, int j) {
+        return VectorShuffle.fromOp(Kernels.FLOATS, i -> {
+            int byteIndex = 4 * Kernels.LANES * ch + 4 * i;
+            return 8 * (byteIndex / 32) + 2 * j + (byteIndex % 32) / 16 - Kernels.LANES * ch;
+        });
+    }
+
+    // Constants read with constant indices: a shuffle loaded from an array element was, in some JVM runs, not compiled
+    // to the vector instruction (see Q4_KMatrix).
+    private static final VectorShuffle<Float> PICK_00 = pick(0, 0), PICK_01 = pick(0, 1), PICK_02 = pick(0, 2), PICK_03 = pick(0, 3),
+            PICK_10 = pick(1 % (64 / (4 * Kernels.LANES)), 0), PICK_11 = pick(1 % (64 / (4 * Kernels.LANES)), 1),
+            PICK_12 = pick(1 % (64 / (4 * Kernels.LANES)), 2), PICK_13 = pick(1 % (64 / (4 * Kernels.LANES)), 3);
+
+    /** Float bits of 4.0: with a 2-bit q in mantissa bits 21..22 the float is 4 + q exactly. */
+    private static final int FOUR = 0x40800000;
+    private static final int TWO_BITS = 3 << 21;
+
+    /**
+     * One row · one token. {@code x} is the token's int8 input as floats in {@link #ORDER}, {@code xd}/{@code xsums}
+     * its super-block scales and 16-value sums from super-block {@code so}. Per super-block, in float lanes (exact
+     * integers): Σ sc·(4 + q)·x, each 2-bit q placed in the mantissa of 4.0 (one shift, one AND-OR, as Q4_K's
+     * nibbles) and each lane's four fields of a group summed before its scale; times {@code d}; the mins through the
+     * input sums, times {@code dmin}, and the 4 added to every q likewise (-4·d·sc·(the group's input sum)). Stores the
+     * lanes to sum at {@code lanes[at ..]}. Vector API calls and segment accesses only in the body (DEVELOPERS.md,
+     * rules 1 and 14); the scales never leave the registers.
      */
     static void dot(MemorySegment w, long row, int blocks, float[] x, float[] xd, int[] xsums, int so, float[] lanes, int at) {
-        // Vector API calls and segment accesses only in this body: a helper C2 leaves out of line boxes the vectors it
-        // takes or returns, and would need the row segment as an object (see Q3_KMatrix.dot, Q5_KMatrix.dot).
         MemorySegment r = w.asSlice(row, (long) blocks * BLOCK_BYTES);
         FloatVector sum = FloatVector.zero(Kernels.FLOATS);
         for (int b = 0; b < blocks; b++) {
             int block = BLOCK_BYTES * b;
-            FloatVector acc = FloatVector.zero(Kernels.FLOATS);
-            FloatVector acc2 = acc;
-            FloatVector mins = acc;
-            for (int g = 0; g < 16; g += Kernels.LANES) {
-                FloatVector m = (FloatVector) ((IntVector) ByteVector.fromMemorySegment(Kernels.BYTES, r, block + g, Kernels.LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0)).lanewise(VectorOperators.LSHR, 4)
-                        .convert(VectorOperators.I2F, 0);
-                mins = m.fma((FloatVector) IntVector.fromArray(Kernels.INTS, xsums, 16 * (so + b) + g).convert(VectorOperators.I2F, 0), mins);
-            }
-            for (int h = 0; h < 2; h++) {
-                for (int c = 0; c < 32; c += Kernels.LANES) {
-                    // Byte c.. of this half's 32 bytes serves element c.. of each of its four runs of 32 weights
-                    // (j = 0..3: group 8h + 2j + c/16), bits 2j..2j+1.
-                    IntVector packed = (IntVector) ByteVector.fromMemorySegment(Kernels.BYTES, r, block + 16 + 32 * h + c, Kernels.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0);
-                    for (int j = 0; j < 4; j += 2) {
-                        int xo = 256 * b + 128 * h + 32 * j + c;
-                        int g = block + 8 * h + 2 * j + c / 16;
-                        acc = ((FloatVector) packed.lanewise(VectorOperators.LSHR, 2 * j).and(3).convert(VectorOperators.I2F, 0))
-                                .mul(FloatVector.fromArray(Kernels.FLOATS, x, xo))
-                                .fma(FloatVector.broadcast(Kernels.FLOATS, r.get(ValueLayout.JAVA_BYTE, g) & 0x0F), acc);
-                        acc2 = ((FloatVector) packed.lanewise(VectorOperators.LSHR, 2 * j + 2).and(3).convert(VectorOperators.I2F, 0))
-                                .mul(FloatVector.fromArray(Kernels.FLOATS, x, xo + 32))
-                                .fma(FloatVector.broadcast(Kernels.FLOATS, r.get(ValueLayout.JAVA_BYTE, g + 2) & 0x0F), acc2);
-                    }
-                }
-            }
             float scale = xd[so + b];
-            sum = acc.add(acc2).fma(FloatVector.broadcast(Kernels.FLOATS, scale * Float.float16ToFloat(r.get(Kernels.HALF, block + 80))), sum);
-            sum = mins.fma(FloatVector.broadcast(Kernels.FLOATS, -scale * Float.float16ToFloat(r.get(Kernels.HALF, block + 82))), sum);
+            float d = scale * Float.float16ToFloat(r.get(Kernels.HALF, block + 80));
+            FloatVector minusFourD = FloatVector.broadcast(Kernels.FLOATS, -4 * d);
+            FloatVector minusDmin = FloatVector.broadcast(Kernels.FLOATS, -scale * Float.float16ToFloat(r.get(Kernels.HALF, block + 82)));
+            FloatVector acc = FloatVector.zero(Kernels.FLOATS);
+            int xo = 256 * b;
+            for (int ch = 0; ch < 64 / (4 * Kernels.LANES); ch++) {
+                // Groups LANES·ch ..: their scales (low nibbles) and mins (high), and the two corrections through the
+                // input's group sums: -4·d·sc (the 4 in every weight) and -dmin·m.
+                IntVector packedScales = (IntVector) ByteVector.fromMemorySegment(Kernels.BYTES, r, block + Kernels.LANES * ch, Kernels.LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0);
+                FloatVector groupScales = (FloatVector) packedScales.and(0x0F).convert(VectorOperators.I2F, 0);
+                FloatVector groupSums = (FloatVector) IntVector.fromArray(Kernels.INTS, xsums, 16 * (so + b) + Kernels.LANES * ch)
+                        .convert(VectorOperators.I2F, 0);
+                sum = groupScales.mul(groupSums).fma(minusFourD, sum);
+                sum = ((FloatVector) packedScales.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).mul(groupSums)
+                        .fma(minusDmin, sum);
+                IntVector v = IntVector.fromMemorySegment(Kernels.INTS, r, block + 16 + 4 * Kernels.LANES * ch, Kernels.LE);
+                FloatVector s0 = v.lanewise(VectorOperators.LSHL, 21).and(TWO_BITS).or(FOUR).reinterpretAsFloats()
+                        .mul(FloatVector.fromArray(Kernels.FLOATS, x, xo + (16 * ch + 0) * Kernels.LANES));
+                s0 = v.lanewise(VectorOperators.LSHL, 13).and(TWO_BITS).or(FOUR).reinterpretAsFloats()
+                        .fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + (16 * ch + 1) * Kernels.LANES), s0);
+                s0 = v.lanewise(VectorOperators.LSHL, 5).and(TWO_BITS).or(FOUR).reinterpretAsFloats()
+                        .fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + (16 * ch + 2) * Kernels.LANES), s0);
+                s0 = v.lanewise(VectorOperators.LSHR, 3).and(TWO_BITS).or(FOUR).reinterpretAsFloats()
+                        .fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + (16 * ch + 3) * Kernels.LANES), s0);
+                FloatVector s1 = v.lanewise(VectorOperators.LSHL, 19).and(TWO_BITS).or(FOUR).reinterpretAsFloats()
+                        .mul(FloatVector.fromArray(Kernels.FLOATS, x, xo + (16 * ch + 4) * Kernels.LANES));
+                s1 = v.lanewise(VectorOperators.LSHL, 11).and(TWO_BITS).or(FOUR).reinterpretAsFloats()
+                        .fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + (16 * ch + 5) * Kernels.LANES), s1);
+                s1 = v.lanewise(VectorOperators.LSHL, 3).and(TWO_BITS).or(FOUR).reinterpretAsFloats()
+                        .fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + (16 * ch + 6) * Kernels.LANES), s1);
+                s1 = v.lanewise(VectorOperators.LSHR, 5).and(TWO_BITS).or(FOUR).reinterpretAsFloats()
+                        .fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + (16 * ch + 7) * Kernels.LANES), s1);
+                FloatVector s2 = v.lanewise(VectorOperators.LSHL, 17).and(TWO_BITS).or(FOUR).reinterpretAsFloats()
+                        .mul(FloatVector.fromArray(Kernels.FLOATS, x, xo + (16 * ch + 8) * Kernels.LANES));
+                s2 = v.lanewise(VectorOperators.LSHL, 9).and(TWO_BITS).or(FOUR).reinterpretAsFloats()
+                        .fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + (16 * ch + 9) * Kernels.LANES), s2);
+                s2 = v.lanewise(VectorOperators.LSHL, 1).and(TWO_BITS).or(FOUR).reinterpretAsFloats()
+                        .fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + (16 * ch + 10) * Kernels.LANES), s2);
+                s2 = v.lanewise(VectorOperators.LSHR, 7).and(TWO_BITS).or(FOUR).reinterpretAsFloats()
+                        .fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + (16 * ch + 11) * Kernels.LANES), s2);
+                FloatVector s3 = v.lanewise(VectorOperators.LSHL, 15).and(TWO_BITS).or(FOUR).reinterpretAsFloats()
+                        .mul(FloatVector.fromArray(Kernels.FLOATS, x, xo + (16 * ch + 12) * Kernels.LANES));
+                s3 = v.lanewise(VectorOperators.LSHL, 7).and(TWO_BITS).or(FOUR).reinterpretAsFloats()
+                        .fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + (16 * ch + 13) * Kernels.LANES), s3);
+                s3 = v.lanewise(VectorOperators.LSHR, 1).and(TWO_BITS).or(FOUR).reinterpretAsFloats()
+                        .fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + (16 * ch + 14) * Kernels.LANES), s3);
+                s3 = v.lanewise(VectorOperators.LSHR, 9).and(TWO_BITS).or(FOUR).reinterpretAsFloats()
+                        .fma(FloatVector.fromArray(Kernels.FLOATS, x, xo + (16 * ch + 15) * Kernels.LANES), s3);
+                acc = s0.fma(groupScales.rearrange(ch == 0 ? PICK_00 : PICK_10), acc);
+                acc = s1.fma(groupScales.rearrange(ch == 0 ? PICK_01 : PICK_11), acc);
+                acc = s2.fma(groupScales.rearrange(ch == 0 ? PICK_02 : PICK_12), acc);
+                acc = s3.fma(groupScales.rearrange(ch == 0 ? PICK_03 : PICK_13), acc);
+            }
+            sum = acc.fma(FloatVector.broadcast(Kernels.FLOATS, d), sum);
         }
         sum.intoArray(lanes, at);
     }
