@@ -4,16 +4,16 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Pieces shared by the k-quant kernels, which multiply in float lanes: the Q8_K input's int8 values decoded once
- * per call to floats (exact small integers), weights unpacked in int lanes and converted to floats, and the 6-bit
- * scales and mins of Q4_K/Q5_K decoded with a few 32-bit operations into eight bytes each.
+ * per call to floats (exact small integers), the 6-bit scales and mins of Q4_K/Q5_K decoded with a few 32-bit
+ * operations into eight bytes each, and the species and shuffle that spread eight packed bytes over the lanes. The
+ * kernels unpack their weights with Vector API calls written out in their own bodies: helpers taking or returning
+ * vectors were left out of line there by C2 and boxed (DEVELOPERS.md, rules 1 and 14).
  * <p>
  * Why float lanes: products of small integers (|q| &lt; 64, |x| &le; 128) and their sums over a super-block stay
  * below 2^24, so float lanes hold ggml's integer sums exactly, and a fused multiply-add costs one instruction where
@@ -22,24 +22,12 @@ import jdk.incubator.vector.VectorSpecies;
 final class KQuantLanes {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(Kernels.LE);
 
-    /** Longs as wide as {@link Kernels#BYTES}: eight packed bytes broadcast into every 8 of its lanes. */
+    /** Longs as wide as {@link Kernels#BYTES}: eight packed bytes broadcast into every 8 of its lanes (Q5_K's mins). */
     static final VectorSpecies<Long> LONGS = VectorSpecies.of(long.class, Kernels.BYTES.vectorShape());
     /** Byte lane i takes byte i/2: eight packed bytes spread over 16 lanes, each twice. */
     static final VectorShuffle<Byte> PAIRS = VectorShuffle.fromOp(Kernels.BYTES, i -> i / 2);
 
     private KQuantLanes() {}
-
-    /** Float lanes i = byte {@code i % 8} of {@code packed} (unsigned). */
-    static FloatVector bytes(long packed) {
-        return floats((IntVector) LongVector.broadcast(LONGS, packed).reinterpretAsBytes()
-                .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0));
-    }
-
-    /** Float lanes i = byte {@code (first + i) / 2} of {@code packed} (unsigned); {@code first} even. */
-    static FloatVector pairedBytes(long packed, int first) {
-        return floats((IntVector) LongVector.broadcast(LONGS, packed >>> (4 * first)).reinterpretAsBytes().rearrange(PAIRS)
-                .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0));
-    }
 
     /** {@code dst[i] = src[from + i]} as floats for i &lt; n (n a multiple of 256). */
     static void toFloats(byte[] src, int from, float[] dst, int n) {
@@ -47,26 +35,6 @@ final class KQuantLanes {
             ((FloatVector) ByteVector.fromArray(Kernels.BYTES, src, from + i).convertShape(VectorOperators.B2F, Kernels.FLOATS, 0))
                     .intoArray(dst, i);
         }
-    }
-
-    /** {@link Kernels#LANES} bytes of {@code w} at {@code offset}, zero-extended to int lanes. */
-    static IntVector unsigned(MemorySegment w, long offset) {
-        return (IntVector) ByteVector.fromMemorySegment(Kernels.BYTES, w, offset, Kernels.LE)
-                .convertShape(VectorOperators.ZERO_EXTEND_B2I, Kernels.INTS, 0);
-    }
-
-    /** {@link Kernels#LANES} int8 of {@code w} at {@code offset}, as floats. */
-    static FloatVector signedFloats(MemorySegment w, long offset) {
-        return (FloatVector) ByteVector.fromMemorySegment(Kernels.BYTES, w, offset, Kernels.LE)
-                .convertShape(VectorOperators.B2F, Kernels.FLOATS, 0);
-    }
-
-    static FloatVector floats(IntVector v) {
-        return (FloatVector) v.convert(VectorOperators.I2F, 0);
-    }
-
-    static FloatVector splat(float v) {
-        return FloatVector.broadcast(Kernels.FLOATS, v);
     }
 
     /** Byte {@code s} (0..7) of {@code packed}, as from {@link #k4Scales} or {@link #k4Mins}. */

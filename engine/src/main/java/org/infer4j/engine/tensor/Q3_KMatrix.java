@@ -137,7 +137,6 @@ public record Q3_KMatrix(String name, MemorySegment data, int rows, int cols) im
         return s0 * xsums[s] + s1 * xsums[s + 1] + s2 * xsums[s + 2] + s3 * xsums[s + 3];
     }
 
-
     /** Scale of group {@code g} from the 12 bytes at {@code at}, already minus 32. */
     static int scale(MemorySegment w, long at, int g) {
         int low = g < 8 ? QuantLanes.u8(w, at + g) & 0x0F : QuantLanes.u8(w, at + g - 8) >>> 4;

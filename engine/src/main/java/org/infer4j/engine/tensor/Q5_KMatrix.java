@@ -55,7 +55,7 @@ public record Q5_KMatrix(String name, MemorySegment data, int rows, int cols) im
      * One row · one token. {@code x} is the token's int8 input as floats, {@code xd}/{@code xsums} its super-block
      * scales and 16-value sums from super-block {@code so}. Per super-block: the sub-block sums Σq·x in float lanes
      * (exact integers), times their scales into one exact lane sum, times {@code d}; the mins through the input sums.
-     * The lanes to sum are stored at {@code lanes[at ..]}; the next {@link Kernels#LANES} floats hold the scales.
+     * The lanes to sum are stored at {@code lanes[at ..]}; the next eight floats hold the scales.
      */
     static void dot(MemorySegment w, long row, int blocks, float[] x, float[] xd, int[] xsums, int so, float[] lanes, int at) {
         // Vector API calls only in this body (no KQuantLanes helpers that take or return vectors, nor the row segment):
