@@ -273,16 +273,25 @@ class GeneratorTest {
         ScriptedModel model = new ScriptedModel(VOCAB, 1024, (history, length) -> history[1] == A ? X : Y);
         Generator generator = generator(model, 1024, 2);
         CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch cancelled = new CountDownLatch(1);
         RecordingListener endless = new RecordingListener() {
             @Override
-            public synchronized void onText(String text) {
+            public void onText(String text) {
                 super.onText(text);
                 started.countDown();
+                // Held here until the cancel is in: otherwise a loaded machine can let this sequence run to the
+                // end of its context (and finish) before the test thread gets to cancel it.
+                try {
+                    cancelled.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
         };
         GenerationHandle handle = generator.submit(request(new int[] {BOS, A}, 1_000_000), endless);
         assertThat(started.await(20, TimeUnit.SECONDS)).isTrue();
         handle.cancel();
+        cancelled.countDown();
         GenerationResult other = generator.generate(request(new int[] {BOS, B}, 10));
         assertThat(other.text()).isEqualTo("yyyyyyyyyy");
         int heard = endless.events.size();
