@@ -1,7 +1,6 @@
 package org.infer4j.engine.tensor;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -20,8 +19,6 @@ import jdk.incubator.vector.VectorSpecies;
  * 32-bit integer lanes need a slow {@code vpmulld} and a widening of both operands.
  */
 final class KQuantLanes {
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(Kernels.LE);
-
     /** Longs as wide as {@link Kernels#BYTES}: eight packed bytes broadcast into every 8 of its lanes (Q5_K's mins). */
     static final VectorSpecies<Long> LONGS = VectorSpecies.of(long.class, Kernels.BYTES.vectorShape());
     /** Byte lane i takes byte i/2: eight packed bytes spread over 16 lanes, each twice. */
@@ -49,8 +46,8 @@ final class KQuantLanes {
      * bytes 0..3 — per byte, {@code (b >> 6) << 4 == (b >> 2) & 0x30}.
      */
     static long k4Scales(MemorySegment w, long at) {
-        int u0 = w.get(INT, at);
-        int u2 = w.get(INT, at + 8);
+        int u0 = w.get(Kernels.INT, at);
+        int u2 = w.get(Kernels.INT, at + 8);
         int low = u0 & 0x3F3F3F3F;
         int high = (u2 & 0x0F0F0F0F) | ((u0 >>> 2) & 0x30303030);
         return (low & 0xFFFFFFFFL) | (long) high << 32;
@@ -58,8 +55,8 @@ final class KQuantLanes {
 
     /** The eight 6-bit mins, as {@link #k4Scales}: bytes 4..7 for mins 0..3; high nibbles of 8..11 and top of 4..7. */
     static long k4Mins(MemorySegment w, long at) {
-        int u1 = w.get(INT, at + 4);
-        int u2 = w.get(INT, at + 8);
+        int u1 = w.get(Kernels.INT, at + 4);
+        int u2 = w.get(Kernels.INT, at + 8);
         int low = u1 & 0x3F3F3F3F;
         int high = ((u2 >>> 4) & 0x0F0F0F0F) | ((u1 >>> 2) & 0x30303030);
         return (low & 0xFFFFFFFFL) | (long) high << 32;

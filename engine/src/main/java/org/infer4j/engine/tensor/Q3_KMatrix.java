@@ -1,7 +1,6 @@
 package org.infer4j.engine.tensor;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -18,8 +17,6 @@ import org.infer4j.gguf.GgmlType;
  */
 public record Q3_KMatrix(String name, MemorySegment data, int rows, int cols) implements WeightMatrix {
     private static final int BLOCK_BYTES = 110;
-
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(Kernels.LE);
 
     @Override
     public GgmlType type() {
@@ -82,7 +79,7 @@ public record Q3_KMatrix(String name, MemorySegment data, int rows, int cols) im
             // The 16 scales (as scale() unpacks them) from three ints of the 12 packed bytes, without a loop: a loop here
             // that called scale() was compiled with a profile predicate that failed on every call, and C2 recompiled
             // the kernel some 200 times while generation ran (a Q2_K file's ffn_down, tg32 at 8 t/s).
-            int lowBits = r.get(INT, block + 96), lowBits2 = r.get(INT, block + 100), highBits = r.get(INT, block + 104);
+            int lowBits = r.get(Kernels.INT, block + 96), lowBits2 = r.get(Kernels.INT, block + 100), highBits = r.get(Kernels.INT, block + 104);
             int xsum = 16 * (so + b);
             offset += scales(lowBits, highBits, lanes, scales, xsums, xsum);
             offset += scales(lowBits2, highBits >>> 2, lanes, scales + 4, xsums, xsum + 4);

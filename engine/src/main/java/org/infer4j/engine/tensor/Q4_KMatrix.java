@@ -28,7 +28,6 @@ import org.infer4j.gguf.GgmlType;
 public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) implements WeightMatrix {
     private static final int BLOCK_BYTES = 144;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(Kernels.LE);
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(Kernels.LE);
     private static final ValueLayout.OfShort HALF = Kernels.HALF;
     /** Two longs: a super-block's eight scale bytes and eight min bytes. */
     private static final VectorSpecies<Long> PAIR = LongVector.SPECIES_128;
@@ -145,7 +144,7 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
             // mins 4..7 from the nibbles of bytes 8..11 plus the top 2 bits of bytes 0..3 / 4..7 (QuantLanes#k4Scale).
             // Unpacked here, not in a helper: C2 left such a helper out of line in some JVM runs (a quarter slower).
             long u = r.get(LONG, block + 4);
-            int u0 = (int) u, u1 = (int) (u >>> 32), u2 = r.get(INT, block + 12);
+            int u0 = (int) u, u1 = (int) (u >>> 32), u2 = r.get(Kernels.INT, block + 12);
             long scales8 = (u0 & 0x3F3F3F3FL) | (long) ((u2 & 0x0F0F0F0F) | ((u0 >>> 2) & 0x30303030)) << 32;
             long mins8 = (u1 & 0x3F3F3F3FL) | (long) (((u2 >>> 4) & 0x0F0F0F0F) | ((u1 >>> 2) & 0x30303030)) << 32;
             ByteVector packed = LongVector.broadcast(PAIR, scales8).withLane(1, mins8).reinterpretAsBytes();
@@ -216,7 +215,7 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
             // mins 4..7 from the nibbles of bytes 8..11 plus the top 2 bits of bytes 0..3 / 4..7 (QuantLanes#k4Scale).
             // Unpacked here, not in a helper: C2 left such a helper out of line in some JVM runs (a quarter slower).
             long u = r.get(LONG, block + 4);
-            int u0 = (int) u, u1 = (int) (u >>> 32), u2 = r.get(INT, block + 12);
+            int u0 = (int) u, u1 = (int) (u >>> 32), u2 = r.get(Kernels.INT, block + 12);
             long scales8 = (u0 & 0x3F3F3F3FL) | (long) ((u2 & 0x0F0F0F0F) | ((u0 >>> 2) & 0x30303030)) << 32;
             long mins8 = (u1 & 0x3F3F3F3FL) | (long) (((u2 >>> 4) & 0x0F0F0F0F) | ((u1 >>> 2) & 0x30303030)) << 32;
             ByteVector packed = LongVector.broadcast(PAIR, scales8).withLane(1, mins8).reinterpretAsBytes();

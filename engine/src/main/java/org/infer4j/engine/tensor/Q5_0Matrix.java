@@ -1,7 +1,6 @@
 package org.infer4j.engine.tensor;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -15,7 +14,6 @@ import org.infer4j.gguf.GgmlType;
  */
 public record Q5_0Matrix(String name, MemorySegment data, int rows, int cols) implements WeightMatrix {
     private static final int BLOCK_BYTES = 22;
-    static final ValueLayout.OfInt MASK = ValueLayout.JAVA_INT_UNALIGNED.withOrder(Kernels.LE);
 
     @Override
     public GgmlType type() {
@@ -55,7 +53,7 @@ public record Q5_0Matrix(String name, MemorySegment data, int rows, int cols) im
         for (int b = 0; b < blocks; b++) {
             long block = wByte + (long) BLOCK_BYTES * b;
             int xb = xo + 32 * b;
-            int high = w.get(MASK, block + 2);
+            int high = w.get(Kernels.INT, block + 2);
             IntVector sum = IntVector.zero(Kernels.INTS);
             for (int c = 0; c < 16; c += Kernels.LANES) {
                 ByteVector packed = QuantLanes.bytes(w, block + 6 + c);
@@ -79,7 +77,7 @@ public record Q5_0Matrix(String name, MemorySegment data, int rows, int cols) im
             for (int b = colFrom / 32; b < colTo / 32; b++) {
                 long block = r * rowBytes + (long) b * BLOCK_BYTES;
                 FloatVector d = FloatVector.broadcast(Kernels.FLOATS, QuantLanes.half(data, block));
-                int high = data.get(MASK, block + 2);
+                int high = data.get(Kernels.INT, block + 2);
                 for (int c = 0; c < 16; c += Kernels.LANES) {
                     ByteVector packed = QuantLanes.bytes(data, block + 6 + c);
                     IntVector lo = QuantLanes.widen(packed.and((byte) 0x0F))
@@ -100,7 +98,7 @@ public record Q5_0Matrix(String name, MemorySegment data, int rows, int cols) im
         for (int b = 0; b < blocks; b++) {
             long block = rowByte + (long) b * BLOCK_BYTES;
             float d = QuantLanes.half(data, block);
-            int high = data.get(MASK, block + 2);
+            int high = data.get(Kernels.INT, block + 2);
             for (int j = 0; j < 16; j++) {
                 int packed = QuantLanes.u8(data, block + 6 + j);
                 dst[offset + b * 32 + j] = (((packed & 0x0F) | ((high >>> j) & 1) << 4) - 16) * d;

@@ -54,7 +54,7 @@ public record Q5_1Matrix(String name, MemorySegment data, int rows, int cols) im
         for (int b = 0; b < blocks; b++) {
             int block = BLOCK_BYTES * b;
             int xb = xo + 32 * b;
-            int high = r.get(Q5_0Matrix.MASK, block + 4);
+            int high = r.get(Kernels.INT, block + 4);
             IntVector sum = IntVector.zero(Kernels.INTS);
             for (int c = 0; c < 16; c += Kernels.LANES) {
                 ByteVector packed = ByteVector.fromMemorySegment(Kernels.BYTES, r, block + 8 + c, Kernels.LE);
@@ -80,7 +80,7 @@ public record Q5_1Matrix(String name, MemorySegment data, int rows, int cols) im
                 long block = r * rowBytes + (long) b * BLOCK_BYTES;
                 FloatVector d = FloatVector.broadcast(Kernels.FLOATS, QuantLanes.half(data, block));
                 FloatVector m = FloatVector.broadcast(Kernels.FLOATS, QuantLanes.half(data, block + 2));
-                int high = data.get(Q5_0Matrix.MASK, block + 4);
+                int high = data.get(Kernels.INT, block + 4);
                 for (int c = 0; c < 16; c += Kernels.LANES) {
                     ByteVector packed = QuantLanes.bytes(data, block + 8 + c);
                     IntVector lo = QuantLanes.widen(packed.and((byte) 0x0F))
@@ -102,7 +102,7 @@ public record Q5_1Matrix(String name, MemorySegment data, int rows, int cols) im
             long block = rowByte + (long) b * BLOCK_BYTES;
             float d = QuantLanes.half(data, block);
             float m = QuantLanes.half(data, block + 2);
-            int high = data.get(Q5_0Matrix.MASK, block + 4);
+            int high = data.get(Kernels.INT, block + 4);
             for (int j = 0; j < 16; j++) {
                 int packed = QuantLanes.u8(data, block + 8 + j);
                 dst[offset + b * 32 + j] = ((packed & 0x0F) | ((high >>> j) & 1) << 4) * d + m;
