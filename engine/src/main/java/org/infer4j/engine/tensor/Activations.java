@@ -47,6 +47,8 @@ public final class Activations {
     private final int maxTokens;
     private final int maxCols;
     /** The prepared forms rearranged for {@link TileGemm} (allocated on the first batch of several tokens). */
+    private final Int16Panels q8Int16Panels;
+    private final Int16Panels q8kInt16Panels;
     private float[] floatPanels;
     private float[] q8Panels;
     private float[] q8kPanels;
@@ -89,6 +91,8 @@ public final class Activations {
         this.q4kBytes = new byte[paddedK];
         this.q8kScales = new float[maxTokens * paddedK / Q8K_BLOCK];
         this.q8kSums = new int[maxTokens * paddedK / 16];
+        this.q8Int16Panels = new Int16Panels(maxTokens, maxCols);
+        this.q8kInt16Panels = new Int16Panels(maxTokens, maxCols);
     }
 
     /** Declares that {@code values()} now holds {@code tokens} rows of {@code cols} (row stride {@code cols}). */
@@ -105,6 +109,8 @@ public final class Activations {
         this.floatPanelFormat = null;
         this.q8PanelsReady = false;
         this.q8kPanelsReady = false;
+        this.q8Int16Panels.invalidate();
+        this.q8kInt16Panels.invalidate();
         return this;
     }
 
@@ -134,6 +140,14 @@ public final class Activations {
      * {@code pool} may be null (the caller does it all); a single token is always prepared by the caller.
      */
     public void prepare(InputFormat format, WorkerPool pool) {
+        prepare(format, false, pool);
+    }
+
+    /**
+     * As {@link #prepare(InputFormat, WorkerPool)}; with {@code int16}, a batch is laid out as {@link #int16Panels}
+     * (for {@link Int16Gemm}) instead of float panels.
+     */
+    void prepare(InputFormat format, boolean int16, WorkerPool pool) {
         switch (format) {
             case F32 -> { }
             case F16_ROUNDED, BF16_ROUNDED -> {
@@ -172,9 +186,20 @@ public final class Activations {
                 }
             }
         }
-        if (tokens > 1) {
+        if (tokens > 1 && int16) {
+            int16Panels(format).prepare(this, format, pool);
+        } else if (tokens > 1) {
             preparePanels(format, pool);
         }
+    }
+
+    /** The batch's int16 panels of {@code format} (Q8_0 or Q8_K), laid out by {@code prepare} with {@code int16}. */
+    Int16Panels int16Panels(InputFormat format) {
+        return switch (format) {
+            case Q8_0 -> q8Int16Panels;
+            case Q8_K -> q8kInt16Panels;
+            case F32, F16_ROUNDED, BF16_ROUNDED, Q8_1 -> throw new IllegalArgumentException("no int16 panels of " + format);
+        };
     }
 
     private static void run(WorkerPool pool, int count, RangeTask task) {

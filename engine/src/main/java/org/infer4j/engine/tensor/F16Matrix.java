@@ -17,17 +17,18 @@ public record F16Matrix(String name, MemorySegment data, int rows, int cols) imp
     }
 
     @Override
-    public void multiply(Activations x, float[] out, int outOffset, int outStride, int rowFrom, int rowTo, float[] scratch) {
+    public void multiply(Activations x, float[] out, int outOffset, int outStride, int rowFrom, int rowTo, Scratch scratch) {
         if (x.tokens() > 1) {
-            TileGemm.multiply(this, x, out, outOffset, outStride, rowFrom, rowTo, scratch);
+            TileGemm.multiply(this, x, out, outOffset, outStride, rowFrom, rowTo, scratch.floats());
             return;
         }
+        float[] buffer = scratch.floats();
         float[] in = x.floats(InputFormat.F16_ROUNDED);
         int tokens = x.tokens();
         for (int r = rowFrom; r < rowTo; r++) {
-            dequantizeRow(r, scratch, 0);
+            dequantizeRow(r, buffer, 0);
             for (int t = 0; t < tokens; t++) {
-                out[outOffset + t * outStride + r] = Kernels.dot(scratch, 0, in, t * cols, cols);
+                out[outOffset + t * outStride + r] = Kernels.dot(buffer, 0, in, t * cols, cols);
             }
         }
     }

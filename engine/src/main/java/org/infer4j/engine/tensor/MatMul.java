@@ -20,8 +20,8 @@ public final class MatMul implements RangeTask {
     private static final int MIN_SCRATCH = 4096;
 
     private final WorkerPool pool;
-    /** Per-worker scratch; grown (once) when a larger batch than any before needs more for {@link TileGemm}. */
-    private float[][] scratch;
+    /** Per-worker scratch; grown (once) when a larger batch than any before needs more for the batched kernels. */
+    private final Scratch[] scratch;
     private final WeightMatrix[] matrices = new WeightMatrix[3];
     private final float[][] outputs = new float[3][];
     private int count;
@@ -32,7 +32,10 @@ public final class MatMul implements RangeTask {
 
     public MatMul(WorkerPool pool, int maxCols) {
         this.pool = pool;
-        this.scratch = new float[pool.threads()][Math.max(maxCols, MIN_SCRATCH)];
+        this.scratch = new Scratch[pool.threads()];
+        for (int i = 0; i < scratch.length; i++) {
+            scratch[i] = new Scratch(Math.max(maxCols, MIN_SCRATCH), 0);
+        }
     }
 
     public void multiply(WeightMatrix w, Activations x, float[] out) {
@@ -59,19 +62,21 @@ public final class MatMul implements RangeTask {
         int rows = 0;
         long rowBytes = Long.MAX_VALUE;
         boolean batched = x.tokens() > 1;
-        int need = batched ? TileGemm.scratchFloats(x.tokens()) : 0;
+        int floats = 0;
+        int ints = 0;
         for (int i = 0; i < n; i++) {
             WeightMatrix w = matrices[i];
             if (w.cols() != x.cols()) {
                 throw new IllegalArgumentException(w.name() + " has " + w.cols() + " columns, input has " + x.cols());
             }
-            need = Math.max(need, w.scratchFloats());
-            x.prepare(w.inputFormat(), pool);
+            floats = Math.max(floats, scratchFloats(w, x.tokens()));
+            ints = Math.max(ints, scratchInts(w, x.tokens()));
+            x.prepare(w.inputFormat(), batched && w instanceof Int16Tiles, pool);
             rows += w.rows();
             rowBytes = Math.min(rowBytes, w.type().byteSize(w.cols()));
         }
-        if (need > scratch[0].length) {
-            scratch = new float[pool.threads()][need];
+        for (Scratch s : scratch) {
+            s.ensure(floats, ints);
         }
         this.count = n;
         this.input = x;
@@ -84,6 +89,24 @@ public final class MatMul implements RangeTask {
         this.input = null;
         matrices[0] = matrices[1] = matrices[2] = null;
         outputs[0] = outputs[1] = outputs[2] = null;
+    }
+
+    /** Floats of scratch {@code w.multiply} needs per worker for {@code tokens} tokens. */
+    static int scratchFloats(WeightMatrix w, int tokens) {
+        if (tokens == 1) {
+            return w.scratchFloats();
+        }
+        return Math.max(w.scratchFloats(), w instanceof Int16Tiles ? Int16Gemm.scratchFloats(tokens) : TileGemm.scratchFloats(tokens));
+    }
+
+    /** Ints of scratch {@code w.multiply} needs per worker for {@code tokens} tokens. */
+    static int scratchInts(WeightMatrix w, int tokens) {
+        return tokens > 1 && w instanceof Int16Tiles ? Int16Gemm.scratchInts() : 0;
+    }
+
+    /** A worker's scratch, sized for {@code w} and {@code tokens} tokens (tests and benchmarks calling multiply). */
+    public static Scratch scratchFor(WeightMatrix w, int tokens) {
+        return new Scratch(Math.max(MIN_SCRATCH, scratchFloats(w, tokens)), scratchInts(w, tokens));
     }
 
     @Override

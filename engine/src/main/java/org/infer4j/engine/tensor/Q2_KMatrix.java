@@ -35,11 +35,12 @@ public record Q2_KMatrix(String name, MemorySegment data, int rows, int cols) im
     }
 
     @Override
-    public void multiply(Activations x, float[] out, int outOffset, int outStride, int rowFrom, int rowTo, float[] scratch) {
+    public void multiply(Activations x, float[] out, int outOffset, int outStride, int rowFrom, int rowTo, Scratch scratch) {
         if (x.tokens() > 1) {
-            TileGemm.multiply(this, x, out, outOffset, outStride, rowFrom, rowTo, scratch);
+            TileGemm.multiply(this, x, out, outOffset, outStride, rowFrom, rowTo, scratch.floats());
             return;
         }
+        float[] buffer = scratch.floats();
         byte[] xq = x.q8kValues();
         float[] xd = x.q8kScales();
         int[] xsums = x.q8kSums();
@@ -48,12 +49,12 @@ public record Q2_KMatrix(String name, MemorySegment data, int rows, int cols) im
         // One token: a batch went to TileGemm above. The input in the kernel's order, once per call.
         for (int b = 0; b < blocks; b++) {
             for (int i = 0; i < 256; i++) {
-                scratch[256 * b + i] = xq[256 * b + ORDER[i]];
+                buffer[256 * b + i] = xq[256 * b + ORDER[i]];
             }
         }
         for (int r = rowFrom; r < rowTo; r++) {
-            dot(data, r * rowBytes, blocks, scratch, xd, xsums, 0, scratch, cols);
-            out[outOffset + r] = Kernels.sumLanes(scratch, cols);
+            dot(data, r * rowBytes, blocks, buffer, xd, xsums, 0, buffer, cols);
+            out[outOffset + r] = Kernels.sumLanes(buffer, cols);
         }
     }
 

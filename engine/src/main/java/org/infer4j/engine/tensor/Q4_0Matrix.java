@@ -14,9 +14,9 @@ import org.infer4j.gguf.GgmlType;
  * <p>
  * Kernels: as {@link Q8_0Matrix}'s, with each group of packed bytes split into its low and high nibbles
  * (minus 8), widened to floats and multiplied with input elements j and j+16. One token sums each block in
- * float lanes and scales the sum; a batch scales the weights once for a tile of tokens.
+ * float lanes and scales the sum; a batch sums each block in int16 lanes ({@link Int16Gemm}).
  */
-public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols) implements WeightMatrix {
+public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols) implements WeightMatrix, Int16Tiles {
     private static final int BLOCK_BYTES = 18;
 
     @Override
@@ -35,9 +35,9 @@ public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols) im
     }
 
     @Override
-    public void multiply(Activations x, float[] out, int outOffset, int outStride, int rowFrom, int rowTo, float[] scratch) {
+    public void multiply(Activations x, float[] out, int outOffset, int outStride, int rowFrom, int rowTo, Scratch scratch) {
         if (x.tokens() > 1) {
-            TileGemm.multiply(this, x, out, outOffset, outStride, rowFrom, rowTo, scratch);
+            Int16Gemm.multiply(this, x, out, outOffset, outStride, rowFrom, rowTo, scratch);
             return;
         }
         int blocks = cols / 32;
@@ -204,6 +204,33 @@ public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols) im
                             .intoArray(dst, o + 32 * b + c);
                     ((FloatVector) packed.lanewise(VectorOperators.ASHR, 4).and(0x0F).convert(VectorOperators.I2F, 0))
                             .fma(scale, minus8).intoArray(dst, o + 32 * b + 16 + c);
+                }
+            }
+        }
+    }
+
+    @Override
+    public boolean biased() {
+        return false;
+    }
+
+    @Override
+    public void int16Tile(int rowFrom, int rowTo, int colFrom, int colTo, int[] quants, int quantStride, float[] dst,
+                          int scaleOffset, int biasOffset, int scaleStride) {
+        long rowBytes = (long) (cols / 32) * BLOCK_BYTES;
+        for (int r = rowFrom; r < rowTo; r++) {
+            int o = (r - rowFrom) * quantStride - colFrom;
+            int so = scaleOffset + (r - rowFrom) * scaleStride - colFrom / 32;
+            for (int b = colFrom / 32; b < colTo / 32; b++) {
+                long block = r * rowBytes + (long) b * BLOCK_BYTES;
+                dst[so + b] = Half.f16ToFloat(data.get(Kernels.HALF, block));
+                for (int c = 0; c < 16; c += Kernels.LANES) {
+                    IntVector packed = (IntVector) ByteVector.fromMemorySegment(Kernels.BYTES, data, block + 2 + c, Kernels.LE)
+                            .convertShape(VectorOperators.B2I, Kernels.INTS, 0);
+                    IntVector low = packed.and(0x0F).sub(8);
+                    IntVector high = packed.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8);
+                    low.lanewise(VectorOperators.LSHL, 16).or(low.and(0xFFFF)).intoArray(quants, o + 32 * b + c);
+                    high.lanewise(VectorOperators.LSHL, 16).or(high.and(0xFFFF)).intoArray(quants, o + 32 * b + 16 + c);
                 }
             }
         }

@@ -23,9 +23,10 @@ import org.infer4j.gguf.GgmlType;
  * ({@link #dot}), multiplied in float lanes, where the products and their sums stay exact integers. One row at a
  * time; the body is Vector API calls and plain arithmetic only, because C2 inlines ordinary methods only up to a
  * node budget per compilation and a helper left out there would box the vectors it takes or returns. For the same
- * reason it sums its lanes itself, in {@link Kernels#sum}'s order.
+ * reason it sums its lanes itself, in {@link Kernels#sum}'s order. A batch sums each sub-block in int16 lanes
+ * ({@link Int16Gemm}, {@link #int16Tile}).
  */
-public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) implements WeightMatrix {
+public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) implements WeightMatrix, Int16Tiles {
     private static final int BLOCK_BYTES = 144;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(Kernels.LE);
     private static final ValueLayout.OfShort HALF = Kernels.HALF;
@@ -48,9 +49,9 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
     }
 
     @Override
-    public void multiply(Activations x, float[] out, int outOffset, int outStride, int rowFrom, int rowTo, float[] scratch) {
+    public void multiply(Activations x, float[] out, int outOffset, int outStride, int rowFrom, int rowTo, Scratch scratch) {
         if (x.tokens() > 1) {
-            TileGemm.multiply(this, x, out, outOffset, outStride, rowFrom, rowTo, scratch);
+            Int16Gemm.multiply(this, x, out, outOffset, outStride, rowFrom, rowTo, scratch);
             return;
         }
         float[] xd = x.q8kScales();
@@ -299,6 +300,42 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
                     for (int c = 0; c < 32; c += Kernels.LANES) {
                         IntVector q = QuantLanes.widen(QuantLanes.bytes(data, qs + c)).lanewise(VectorOperators.ASHR, shift).and(0x0F);
                         ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(dl).sub(ml).intoArray(dst, o + 256 * b + 32 * s + c);
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public boolean biased() {
+        return true;
+    }
+
+    /**
+     * Quants centred on 8 with their sub-block's scale {@code d·sc}, and as bias what the centring and the min leave:
+     * {@code d·sc·q - dmin·m = d·sc·(q - 8) + (8·d·sc - dmin·m)}.
+     */
+    @Override
+    public void int16Tile(int rowFrom, int rowTo, int colFrom, int colTo, int[] quants, int quantStride, float[] dst,
+                          int scaleOffset, int biasOffset, int scaleStride) {
+        long rowBytes = (long) (cols / 256) * BLOCK_BYTES;
+        for (int r = rowFrom; r < rowTo; r++) {
+            int o = (r - rowFrom) * quantStride - colFrom;
+            int so = (r - rowFrom) * scaleStride - colFrom / 32;
+            for (int b = colFrom / 256; b < colTo / 256; b++) {
+                long block = r * rowBytes + (long) b * BLOCK_BYTES;
+                float d = QuantLanes.half(data, block);
+                float dmin = QuantLanes.half(data, block + 2);
+                for (int s = 0; s < 8; s++) {
+                    float scale = d * QuantLanes.k4Scale(data, block + 4, s);
+                    dst[scaleOffset + so + 8 * b + s] = scale;
+                    dst[biasOffset + so + 8 * b + s] = 8 * scale - dmin * QuantLanes.k4Min(data, block + 4, s);
+                    long qs = block + 16 + 32 * (s >>> 1);
+                    int shift = 4 * (s & 1);
+                    for (int c = 0; c < 32; c += Kernels.LANES) {
+                        IntVector q = QuantLanes.widen(QuantLanes.bytes(data, qs + c)).lanewise(VectorOperators.ASHR, shift)
+                                .and(0x0F).sub(8);
+                        q.lanewise(VectorOperators.LSHL, 16).or(q.and(0xFFFF)).intoArray(quants, o + 256 * b + 32 * s + c);
                     }
                 }
             }

@@ -31,7 +31,7 @@ public record Q5_1Matrix(String name, MemorySegment data, int rows, int cols) im
     }
 
     @Override
-    public void multiply(Activations x, float[] out, int outOffset, int outStride, int rowFrom, int rowTo, float[] scratch) {
+    public void multiply(Activations x, float[] out, int outOffset, int outStride, int rowFrom, int rowTo, Scratch scratch) {
         byte[] xq = x.q8Values();
         float[] xs = x.q8Scales();
         float[] xsum = x.q8Sums();

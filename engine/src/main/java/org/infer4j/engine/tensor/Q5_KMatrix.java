@@ -33,21 +33,22 @@ public record Q5_KMatrix(String name, MemorySegment data, int rows, int cols) im
     }
 
     @Override
-    public void multiply(Activations x, float[] out, int outOffset, int outStride, int rowFrom, int rowTo, float[] scratch) {
+    public void multiply(Activations x, float[] out, int outOffset, int outStride, int rowFrom, int rowTo, Scratch scratch) {
         if (x.tokens() > 1) {
-            TileGemm.multiply(this, x, out, outOffset, outStride, rowFrom, rowTo, scratch);
+            TileGemm.multiply(this, x, out, outOffset, outStride, rowFrom, rowTo, scratch.floats());
             return;
         }
+        float[] buffer = scratch.floats();
         byte[] xq = x.q8kValues();
         float[] xd = x.q8kScales();
         int[] xsums = x.q8kSums();
         int blocks = cols / 256;
         long rowBytes = (long) blocks * BLOCK_BYTES;
         // One token: a batch went to TileGemm above.
-        KQuantLanes.toFloats(xq, 0, scratch, cols);
+        KQuantLanes.toFloats(xq, 0, buffer, cols);
         for (int r = rowFrom; r < rowTo; r++) {
-            dot(data, r * rowBytes, blocks, scratch, xd, xsums, 0, scratch, cols);
-            out[outOffset + r] = Kernels.sumLanes(scratch, cols);
+            dot(data, r * rowBytes, blocks, buffer, xd, xsums, 0, buffer, cols);
+            out[outOffset + r] = Kernels.sumLanes(buffer, cols);
         }
     }
 

@@ -53,7 +53,7 @@ final class TileGemm {
      * follow: dequantizing waited on memory for most of its time (perf, Llama-3.2-1B-shaped Q4_K_M pp512: the tile
      * dequantizers 6.5% of the samples before, 4.1% after).
      */
-    private static int touch(WeightMatrix w, int rowFrom, int rowTo, int colFrom, int colTo) {
+    static int touch(WeightMatrix w, int rowFrom, int rowTo, int colFrom, int colTo) {
         MemorySegment data = w.data();
         long rowBytes = w.type().byteSize(w.cols());
         long from = w.type().byteSize(colFrom);
@@ -143,23 +143,32 @@ final class TileGemm {
                     }
                 }
             }
-            // To out, token-major: blocks of LANES rows × LANES tokens transposed in registers, then the rows left.
-            int blocked = groupRows - groupRows % Kernels.LANES;
-            for (int r = 0; r < blocked; r += Kernels.LANES) {
-                for (int t = 0; t < tokens; t += Kernels.LANES) {
-                    Transpose.block(scratch, sums + r * sumStride + t, sumStride, out, outOffset + t * outStride + g + r,
-                            outStride, Math.min(Kernels.LANES, tokens - t));
-                }
-            }
-            for (int t = 0; t < tokens && blocked < groupRows; t++) {
-                int o = outOffset + t * outStride + g;
-                for (int r = blocked, s = sums + blocked * sumStride + t; r < groupRows; r++, s += sumStride) {
-                    out[o + r] = scratch[s];
-                }
-            }
+            storeSums(scratch, sums, sumStride, groupRows, tokens, out, outOffset, outStride, g);
         }
         // The touched bytes' sum goes where nothing reads it, the first row's padding of the partial-sum tile.
         scratch[sums + paddedTokens(tokens)] = touched;
+    }
+
+    /**
+     * A row group's partial sums ({@code rows} rows from {@code g}, {@code sumStride} apart at {@code c[co ..]}, tokens
+     * along each) to {@code out}, token-major: blocks of LANES rows × LANES tokens transposed in registers, then the
+     * rows left.
+     */
+    static void storeSums(float[] c, int co, int sumStride, int rows, int tokens, float[] out, int outOffset,
+                          int outStride, int g) {
+        int blocked = rows - rows % Kernels.LANES;
+        for (int r = 0; r < blocked; r += Kernels.LANES) {
+            for (int t = 0; t < tokens; t += Kernels.LANES) {
+                Transpose.block(c, co + r * sumStride + t, sumStride, out, outOffset + t * outStride + g + r,
+                        outStride, Math.min(Kernels.LANES, tokens - t));
+            }
+        }
+        for (int t = 0; t < tokens && blocked < rows; t++) {
+            int o = outOffset + t * outStride + g;
+            for (int r = blocked, s = co + blocked * sumStride + t; r < rows; r++, s += sumStride) {
+                out[o + r] = c[s];
+            }
+        }
     }
 
     // The kernels below are one kernel unrolled to a few tile shapes (the Vector API has no arrays of registers).
@@ -337,6 +346,4 @@ final class TileGemm {
             a03.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 3 * n)).intoArray(c, co + 3 * n);
         }
     }
-
-    /** Adds an accumulator to the partial sums. (Storing or adding by a flag was measured 20% slower.) */
 }

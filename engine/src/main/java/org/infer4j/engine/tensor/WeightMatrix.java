@@ -11,7 +11,7 @@ import org.infer4j.gguf.GgmlType;
  * Adding a type means adding one class here and one case to {@link #of}.
  */
 public sealed interface WeightMatrix permits F32Matrix, F16Matrix, BF16Matrix, Q8_0Matrix, Q4_0Matrix,
-        Q4_1Matrix, Q5_0Matrix, Q5_1Matrix, Q2_KMatrix, Q3_KMatrix, Q4_KMatrix, Q5_KMatrix, Q6_KMatrix {
+        Q4_1Matrix, Q5_0Matrix, Q5_1Matrix, Q2_KMatrix, Q3_KMatrix, Q4_KMatrix, Q5_KMatrix, Q6_KMatrix, Int16Tiles {
 
     String name();
 
@@ -30,9 +30,10 @@ public sealed interface WeightMatrix permits F32Matrix, F16Matrix, BF16Matrix, Q
     /**
      * For every row {@code r} in {@code [rowFrom, rowTo)} and every token {@code t} of {@code x}:
      * {@code out[outOffset + t * outStride + r] = dot(row r, x_t)}. Each row is read once for the whole batch.
-     * {@code scratch} is a per-worker buffer of at least {@link #scratchFloats()} floats.
+     * {@code scratch} is the worker's buffers: at least {@link #scratchFloats()} floats, and for a batch what
+     * {@link MatMul} sizes them to ({@link MatMul#scratchFor}).
      */
-    void multiply(Activations x, float[] out, int outOffset, int outStride, int rowFrom, int rowTo, float[] scratch);
+    void multiply(Activations x, float[] out, int outOffset, int outStride, int rowFrom, int rowTo, Scratch scratch);
 
     /** Floats of scratch {@link #multiply} needs per worker. */
     default int scratchFloats() {

@@ -88,7 +88,7 @@ class QuantizedMatrixTest {
         System.arraycopy(WeightMatrixTest.randomFloats(rnd, tokens * cols), 0, x.values(), 0, tokens * cols);
         x.set(tokens, cols);
         x.prepare(m.inputFormat());
-        float[] scratch = new float[m.scratchFloats()];
+        Scratch scratch = MatMul.scratchFor(m, tokens);
         float[] together = new float[tokens * rows];
         m.multiply(x, together, 0, rows, 0, rows, scratch);
         float[] alone = new float[tokens * rows];

@@ -127,7 +127,7 @@ class WeightMatrixTest {
         System.arraycopy(randomFloats(rnd, cols), 0, x.values(), 0, cols);
         x.set(1, cols);
         x.prepare(m.inputFormat());
-        float[] scratch = new float[Math.max(4096, m.scratchFloats())];
+        Scratch scratch = MatMul.scratchFor(m, 1);
         float[] whole = new float[rows];
         m.multiply(x, whole, 0, rows, 0, rows, scratch);
         for (int start = 0; start < 4; start++) {
