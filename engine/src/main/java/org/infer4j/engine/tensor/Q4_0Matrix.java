@@ -13,11 +13,22 @@ import org.infer4j.gguf.GgmlType;
  * in its low nibble and element j+16 in its high nibble (18 bytes). Multiplies Q8_0-quantized input.
  * <p>
  * Kernels: as {@link Q8_0Matrix}'s, with each group of packed bytes split into its low and high nibbles
- * (minus 8), widened to floats and multiplied with input elements j and j+16. One token sums each block in
- * float lanes and scales the sum; a batch sums each block in int16 lanes ({@link Int16Gemm}).
+ * (minus 8), widened to floats and multiplied with input elements j and j+16, for rows past the last whole group
+ * of 32; the groups run on a copy re-laid at load ({@link InterleavedQ4_0}, one token), a batch sums each block in
+ * int16 lanes ({@link Int16Gemm}) from the file's layout.
  */
-public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols) implements WeightMatrix, Int16Tiles {
+public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols, MemorySegment groups)
+        implements WeightMatrix, Int16Tiles {
     private static final int BLOCK_BYTES = 18;
+
+    /**
+     * Wraps the file's bytes, and re-lays its whole groups of 32 rows for the one-token kernel
+     * ({@link InterleavedQ4_0}; none where the vectors are narrower than 512 bits).
+     */
+    public Q4_0Matrix(String name, MemorySegment data, int rows, int cols) {
+        this(name, data, rows, cols, InterleavedQ4_0.supported() && rows >= InterleavedQ4_0.GROUP
+                ? InterleavedQ4_0.interleave(data, rows, cols) : null);
+    }
 
     @Override
     public GgmlType type() {
@@ -31,7 +42,7 @@ public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols) im
 
     @Override
     public int scratchFloats() {
-        return 0;
+        return InterleavedQ4_0.GROUP;
     }
 
     @Override
@@ -40,6 +51,38 @@ public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols) im
             Int16Gemm.multiply(this, x, out, outOffset, outStride, rowFrom, rowTo, scratch);
             return;
         }
+        if (groups == null) {
+            multiplyRows(x, out, outOffset, rowFrom, rowTo);
+            return;
+        }
+        // Whole groups through the interleaved tiles; a group the range cuts is computed whole into scratch, so a
+        // row's sum does not depend on the range; rows past the last group through the row kernel.
+        final int group = InterleavedQ4_0.GROUP;
+        int grouped = InterleavedQ4_0.groupedRows(rows);
+        byte[] xq = x.q8Values();
+        float[] xd = x.q8Scales();
+        float[] partial = scratch.floats();
+        int r = rowFrom;
+        while (r < Math.min(rowTo, grouped)) {
+            int g = r / group;
+            int end = Math.min(rowTo, group * (g + 1));
+            if (r == group * g && end == group * (g + 1)) {
+                int whole = Math.min(rowTo, grouped) / group;
+                InterleavedQ4_0.multiply(groups, cols, xq, xd, out, outOffset, g, whole);
+                r = group * whole;
+            } else {
+                InterleavedQ4_0.multiply(groups, cols, xq, xd, partial, -group * g, g, g + 1);
+                System.arraycopy(partial, r - group * g, out, outOffset + r, end - r);
+                r = end;
+            }
+        }
+        if (r < rowTo) {
+            multiplyRows(x, out, outOffset, r, rowTo);
+        }
+    }
+
+    /** One token, rows {@code [rowFrom, rowTo)} each from the file's own layout. */
+    private void multiplyRows(Activations x, float[] out, int outOffset, int rowFrom, int rowTo) {
         int blocks = cols / 32;
         long rowBytes = (long) blocks * BLOCK_BYTES;
         if (cols > Kernels.LONG_ROW) {

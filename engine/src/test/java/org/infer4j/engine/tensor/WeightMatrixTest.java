@@ -39,7 +39,8 @@ class WeightMatrixTest {
             boolean blocked = type.blockSize() > 1;
             int[][] shapes = blocked
                     // 4864 columns: past Kernels.LONG_ROW, where the one-token kernels read the input as bytes.
-                    ? new int[][] {{1, 32, 1}, {37, 64, 1}, {37, 96, 5}, {129, 256, 3}, {17, 896, 2}, {3, 32, 9}, {5, 4864, 1}}
+                    ? new int[][] {{1, 32, 1}, {37, 64, 1}, {37, 96, 5}, {129, 256, 3}, {17, 896, 2}, {3, 32, 9}, {5, 4864, 1},
+                            {70, 4864, 1}, {96, 896, 1}}
                     : new int[][] {{1, 1, 1}, {37, 67, 1}, {37, 67, 5}, {129, 256, 3}, {5, 13, 9}, {17, 896, 2}};
             for (int[] s : shapes) {
                 list.add(Arguments.of(type, s[0], s[1], s[2]));
@@ -115,13 +116,14 @@ class WeightMatrixTest {
     @ParameterizedTest(name = "{0}")
     @org.junit.jupiter.params.provider.EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
     void oneTokenRowsDoNotDependOnTheirGrouping(GgmlType type) {
-        oneTokenRowsDoNotDependOnTheirGrouping(type, 896);
-        oneTokenRowsDoNotDependOnTheirGrouping(type, 4864); // past Kernels.LONG_ROW: the byte-input kernels
+        oneTokenRowsDoNotDependOnTheirGrouping(type, 896, 23);
+        oneTokenRowsDoNotDependOnTheirGrouping(type, 4864, 23); // past Kernels.LONG_ROW: the byte-input kernels
+        // Q4_0's interleaved groups of 32 rows, cut by the pieces, and rows past the last group.
+        oneTokenRowsDoNotDependOnTheirGrouping(type, 896, 75);
     }
 
-    private static void oneTokenRowsDoNotDependOnTheirGrouping(GgmlType type, int cols) {
+    private static void oneTokenRowsDoNotDependOnTheirGrouping(GgmlType type, int cols, int rows) {
         Random rnd = new Random(13);
-        int rows = 23;
         WeightMatrix m = WeightMatrix.of("w", type, MemorySegment.ofArray(encode(type, randomFloats(rnd, rows * cols), rows, cols)), rows, cols);
         Activations x = new Activations(1, cols);
         System.arraycopy(randomFloats(rnd, cols), 0, x.values(), 0, cols);
