@@ -12,23 +12,12 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Q4_0 weights re-laid at load for one token at a time: groups of {@value #GROUP} rows, each block of 32 columns as
- * one tile in which a vector load holds the same byte of all 32 rows' blocks, so the kernel multiplies a whole
- * column of rows by one broadcast input value in int16 lanes (llama.cpp repacks Q4_0 for the same reason).
- * <p>
- * Why: the row-at-a-time kernel spends ~61 instructions per block of two rows, half of them scalar, and is bound by
- * that count at ~9 GB/s a thread, far below what memory delivers. Here a pair of columns of 32 rows costs a load, a
- * sign extension, three shifts, two multiplies and two adds.
- * <p>
- * Tile of group {@code g}, block {@code b} ({@value #TILE_BYTES} bytes, as many as the file's, tiles in order
- * {@code g·blocks + b}): the 32 rows' half-precision block scales (row order), then for {@code j < 16} 32 bytes: lane {@code L} holds byte {@code j} of
- * the block of row {@code L/2} (L even) or {@code 16 + L/2} (L odd) — the nibbles of columns {@code j} and
- * {@code j + 16} — XOR 0x88, so each nibble read as a signed 4-bit value is the quant minus 8. Widened to int16
- * lanes and read as ints, the sums of rows 0..15 are then the low halves and those of rows 16..31 the high ones.
- * Rows past the last whole group stay with the row kernel.
+ * Q4_0's {@link RowGroups}: per group of 32 rows and block of 32 columns one tile ({@value #TILE_BYTES} bytes, as
+ * many as the file's; tiles in order {@code g·blocks + b}): the rows' half-precision scales (row order), then for
+ * {@code j < 16} 32 bytes, lane {@code L} holding byte {@code j} of its row's block: the nibbles of columns {@code j}
+ * and {@code j + 16}.
  */
-final class InterleavedQ4_0 {
-    static final int GROUP = 32;
+record InterleavedQ4_0(MemorySegment tiles, int groupedRows, int cols) implements RowGroups {
     /** The rows' half-precision scales, then 16 vectors of 32 packed bytes. */
     static final int TILE_BYTES = 2 * GROUP + 16 * GROUP;
     private static final int QUANTS = 2 * GROUP;
@@ -39,16 +28,17 @@ final class InterleavedQ4_0 {
     private static final VectorSpecies<Short> HALVES = ShortVector.SPECIES_256;
     private static final int BLOCK_BYTES = 18;
 
-    private InterleavedQ4_0() {}
-
-    /** Whether this machine's vectors fit the layout: 32 int16 lanes (AVX-512). Elsewhere the row kernel runs. */
-    static boolean supported() {
-        return ShortVector.SPECIES_PREFERRED.length() >= 32;
+    /** Re-lays {@code data}'s whole groups; null if there are none or the machine's vectors do not fit. */
+    static InterleavedQ4_0 of(MemorySegment data, int rows, int cols) {
+        if (!RowGroups.supported() || rows < GROUP) {
+            return null;
+        }
+        return new InterleavedQ4_0(interleave(data, rows, cols), rows - rows % GROUP, cols);
     }
 
-    /** Rows of {@code rows} the layout covers: whole groups. */
-    static int groupedRows(int rows) {
-        return rows - rows % GROUP;
+    @Override
+    public void multiply(Activations x, float[] out, int outOffset, int groupFrom, int groupTo) {
+        multiply(tiles, cols, x.q8Values(), x.q8Scales(), out, outOffset, groupFrom, groupTo);
     }
 
     /**
@@ -90,11 +80,8 @@ final class InterleavedQ4_0 {
         }
     }
 
-    /**
-     * For groups {@code [groupFrom, groupTo)}: {@code out[outOffset + row] = dot(row, x)}, x one token's Q8_0 values
-     * {@code xq} with block scales {@code xd}. Each row's sum is the same whichever range it is computed in.
-     */
-    static void multiply(MemorySegment tiles, int cols, byte[] xq, float[] xd, float[] out, int outOffset, int groupFrom,
+    /** For groups {@code [groupFrom, groupTo)}: one token's Q8_0 values {@code xq}, block scales {@code xd}. */
+    private static void multiply(MemorySegment tiles, int cols, byte[] xq, float[] xd, float[] out, int outOffset, int groupFrom,
                          int groupTo) {
         int blocks = cols / 32;
         for (int g = groupFrom; g < groupTo; g++) {

@@ -83,9 +83,9 @@ public final class MatMul implements RangeTask {
         this.totalRows = rows;
         // A batch is handed out in whole micro-tiles of rows, so no chunk ends in a slow partial tile, and in whole
         // row groups, so each chunk streams the batch's input through the cache as few times as it can.
-        // One token is handed out in whole groups of interleaved Q4_0 rows, so no chunk cuts one (a cut group is
+        // One token is handed out in whole groups of interleaved rows (RowGroups), so no chunk cuts one (a cut group is
         // computed whole for the rows on each side of the cut).
-        this.unit = batched ? TileGemm.ROWS : InterleavedQ4_0.GROUP;
+        this.unit = batched ? TileGemm.ROWS : RowGroups.GROUP;
         int grain = batched ? TileGemm.ROW_GROUP / TileGemm.ROWS
                 : Math.ceilDiv(Math.max(MIN_ROWS_PER_CHUNK, (int) Math.ceilDiv(MIN_CHUNK_BYTES, rowBytes)), unit);
         pool.parallelFor(Math.ceilDiv(rows, unit), grain, this);

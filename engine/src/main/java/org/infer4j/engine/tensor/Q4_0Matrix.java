@@ -17,7 +17,7 @@ import org.infer4j.gguf.GgmlType;
  * of 32; the groups run on a copy re-laid at load ({@link InterleavedQ4_0}, one token), a batch sums each block in
  * int16 lanes ({@link Int16Gemm}) from the file's layout.
  */
-public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols, MemorySegment groups)
+public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols, InterleavedQ4_0 groups)
         implements WeightMatrix, Int16Tiles {
     private static final int BLOCK_BYTES = 18;
 
@@ -26,8 +26,7 @@ public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols, Me
      * ({@link InterleavedQ4_0}; none where the vectors are narrower than 512 bits).
      */
     public Q4_0Matrix(String name, MemorySegment data, int rows, int cols) {
-        this(name, data, rows, cols, InterleavedQ4_0.supported() && rows >= InterleavedQ4_0.GROUP
-                ? InterleavedQ4_0.interleave(data, rows, cols) : null);
+        this(name, data, rows, cols, InterleavedQ4_0.of(data, rows, cols));
     }
 
     @Override
@@ -42,7 +41,7 @@ public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols, Me
 
     @Override
     public int scratchFloats() {
-        return InterleavedQ4_0.GROUP;
+        return RowGroups.GROUP;
     }
 
     @Override
@@ -51,31 +50,7 @@ public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols, Me
             Int16Gemm.multiply(this, x, out, outOffset, outStride, rowFrom, rowTo, scratch);
             return;
         }
-        if (groups == null) {
-            multiplyRows(x, out, outOffset, rowFrom, rowTo);
-            return;
-        }
-        // Whole groups through the interleaved tiles; a group the range cuts is computed whole into scratch, so a
-        // row's sum does not depend on the range; rows past the last group through the row kernel.
-        final int group = InterleavedQ4_0.GROUP;
-        int grouped = InterleavedQ4_0.groupedRows(rows);
-        byte[] xq = x.q8Values();
-        float[] xd = x.q8Scales();
-        float[] partial = scratch.floats();
-        int r = rowFrom;
-        while (r < Math.min(rowTo, grouped)) {
-            int g = r / group;
-            int end = Math.min(rowTo, group * (g + 1));
-            if (r == group * g && end == group * (g + 1)) {
-                int whole = Math.min(rowTo, grouped) / group;
-                InterleavedQ4_0.multiply(groups, cols, xq, xd, out, outOffset, g, whole);
-                r = group * whole;
-            } else {
-                InterleavedQ4_0.multiply(groups, cols, xq, xd, partial, -group * g, g, g + 1);
-                System.arraycopy(partial, r - group * g, out, outOffset + r, end - r);
-                r = end;
-            }
-        }
+        int r = groups == null ? rowFrom : groups.multiplyRange(x, out, outOffset, rowFrom, rowTo, scratch.floats());
         if (r < rowTo) {
             multiplyRows(x, out, outOffset, r, rowTo);
         }

@@ -44,7 +44,7 @@ class QuantizedMatrixTest {
         for (GgmlType type : TYPES) {
             int[][] shapes = type.blockSize() == 256
                     // 8192 columns: past Kernels.LONG_ROW, where the one-token kernels read the input as bytes.
-                    ? new int[][] {{1, 256, 1}, {37, 512, 1}, {37, 256, 5}, {129, 768, 3}, {3, 1024, 9}, {5, 8192, 1}}
+                    ? new int[][] {{1, 256, 1}, {37, 512, 1}, {37, 256, 5}, {129, 768, 3}, {3, 1024, 9}, {5, 8192, 1}, {70, 8192, 1}}
                     : new int[][] {{1, 32, 1}, {37, 64, 1}, {37, 96, 5}, {129, 256, 3}, {17, 896, 2}, {3, 32, 9}};
             for (int[] s : shapes) {
                 list.add(Arguments.of(type, s[0], s[1], s[2]));
@@ -81,8 +81,13 @@ class QuantizedMatrixTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("kQuantTypes")
     void rowsGiveTheSameBitsInPairsAndAlone(GgmlType type) {
+        rowsGiveTheSameBitsInPairsAndAlone(type, 7);
+        rowsGiveTheSameBitsInPairsAndAlone(type, 75); // interleaved groups of 32 rows (RowGroups), and rows past them
+    }
+
+    private static void rowsGiveTheSameBitsInPairsAndAlone(GgmlType type, int rows) {
         Random rnd = new Random(11);
-        int rows = 7, cols = 512, tokens = 1; // one token: batches go through TileGemm (TileGemmTest)
+        int cols = 512, tokens = 1; // one token: batches go through TileGemm (TileGemmTest)
         WeightMatrix m = WeightMatrix.of("w", type, MemorySegment.ofArray(randomBlocks(type, rnd, rows * cols / 256)), rows, cols);
         Activations x = new Activations(tokens, cols);
         System.arraycopy(WeightMatrixTest.randomFloats(rnd, tokens * cols), 0, x.values(), 0, tokens * cols);
