@@ -46,9 +46,10 @@ public final class Activations {
     private final int[] q8kSums;
     private final int maxTokens;
     private final int maxCols;
-    /** The prepared forms rearranged for {@link TileGemm} (allocated on the first batch of several tokens). */
+    /** The Q8_0 and Q8_K forms laid out for {@link Int16Gemm} (allocated on the first batch that needs them). */
     private final Int16Panels q8Int16Panels;
     private final Int16Panels q8kInt16Panels;
+    /** The prepared forms rearranged for {@link TileGemm} (allocated on the first batch of several tokens). */
     private float[] floatPanels;
     private float[] q8Panels;
     private float[] q8kPanels;

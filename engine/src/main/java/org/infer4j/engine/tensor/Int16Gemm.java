@@ -84,22 +84,15 @@ final class Int16Gemm {
             for (int k = 0; k < cols; k += K_CHUNK) {
                 int kLen = Math.min(K_CHUNK, cols - k);
                 w.int16Tile(g, g + groupRows, k, k + kLen, ints, K_CHUNK, scratch, scaleAt, biasAt, CHUNK_BLOCKS);
-                boolean lastChunk = k + K_CHUNK >= cols;
-                int nextRow = lastChunk ? g + ROW_GROUP : g;
-                int nextRows = Math.max(0, Math.min(ROW_GROUP, rowTo - nextRow));
-                int nextCol = lastChunk ? 0 : k + K_CHUNK;
-                int nextColEnd = Math.min(cols, nextCol + K_CHUNK);
-                int touchRows = Math.ceilDiv(nextRows, panelCount);
                 int chunkBlocks = kLen / BLOCK;
                 for (int p = 0; p < panelCount; p++) {
-                    int t0 = Math.min(nextRows, p * touchRows);
-                    touched += TileGemm.touch(w, nextRow + t0, nextRow + Math.min(nextRows, t0 + touchRows),
-                            nextCol, nextColEnd);
+                    touched += TileGemm.touchNext(w, g, k, rowTo, p, panelCount);
                     int xo = p * cols * PANEL + k * PANEL;
                     int so = (p * blocks + k / BLOCK) * PANEL;
                     int co = sums + p * PANEL;
+                    int vectors = tokens - p * PANEL > 2 * LANES ? 2 : 1;
                     int r = 0;
-                    if (tokens - p * PANEL > 2 * LANES) {
+                    if (vectors == 2) {
                         for (; r + ROWS <= groupRows; r += ROWS) {
                             tile3x2(ints, r * K_CHUNK, chunkBlocks, panels, xo, scratch, scaleAt + r * CHUNK_BLOCKS,
                                     biased ? biasAt + r * CHUNK_BLOCKS : -1, xScales, so, xSums, scratch,
@@ -113,7 +106,6 @@ final class Int16Gemm {
                                     co + r * sumStride, sumStride);
                         }
                     }
-                    int vectors = tokens - p * PANEL > 2 * LANES ? 2 : 1;
                     for (; r < groupRows; r++) {
                         for (int v = 0; v < vectors; v++) {
                             int shift = 2 * v * LANES;

@@ -46,7 +46,7 @@ record InterleavedQ4_0(MemorySegment tiles, int groupedRows, int cols) implement
      * are laid out in parallel: this reads the whole tensor at load (single-threaded, a Qwen2.5-0.5B-shaped Q4_0
      * file took 0.4 s more to load).
      */
-    static MemorySegment interleave(MemorySegment data, int rows, int cols) {
+    private static MemorySegment interleave(MemorySegment data, int rows, int cols) {
         int blocks = cols / 32;
         int groups = rows / GROUP;
         MemorySegment tiles = Arena.ofAuto().allocate((long) groups * blocks * TILE_BYTES, 64);

@@ -45,6 +45,22 @@ final class TileGemm {
     private TileGemm() {}
 
     /**
+     * Touches panel {@code panel}'s share (of {@code panelCount}) of the tile after the one at row group {@code g},
+     * columns from {@code k}, of a range ending at {@code rowTo} (see {@link #touch}); returns the bytes' sum.
+     */
+    static int touchNext(WeightMatrix w, int g, int k, int rowTo, int panel, int panelCount) {
+        // The tile after this one: this group's next columns, else the next group's first ones (none after the last).
+        int cols = w.cols();
+        boolean lastChunk = k + K_CHUNK >= cols;
+        int nextRow = lastChunk ? g + ROW_GROUP : g;
+        int nextRows = Math.max(0, Math.min(ROW_GROUP, rowTo - nextRow));
+        int nextCol = lastChunk ? 0 : k + K_CHUNK;
+        int touchRows = Math.ceilDiv(nextRows, panelCount);
+        int t0 = Math.min(nextRows, panel * touchRows);
+        return touch(w, nextRow + t0, nextRow + Math.min(nextRows, t0 + touchRows), nextCol, Math.min(cols, nextCol + K_CHUNK));
+    }
+
+    /**
      * Loads one byte of every cache line that rows {@code [rowFrom, rowTo)} × columns {@code [colFrom, colTo)} of
      * {@code w} occupy in the mapped file, and returns their sum (the caller must use it: C2 drops loads whose value
      * is never used). Java has no prefetch instruction; these loads, a handful per panel while the FMA-bound kernel
@@ -53,7 +69,7 @@ final class TileGemm {
      * follow: dequantizing waited on memory for most of its time (perf, Llama-3.2-1B-shaped Q4_K_M pp512: the tile
      * dequantizers 6.5% of the samples before, 4.1% after).
      */
-    static int touch(WeightMatrix w, int rowFrom, int rowTo, int colFrom, int colTo) {
+    private static int touch(WeightMatrix w, int rowFrom, int rowTo, int colFrom, int colTo) {
         MemorySegment data = w.data();
         long rowBytes = w.type().byteSize(w.cols());
         long from = w.type().byteSize(colFrom);
@@ -114,17 +130,8 @@ final class TileGemm {
             for (int k = 0; k < cols; k += K_CHUNK) {
                 int kLen = Math.min(K_CHUNK, cols - k);
                 w.dequantizeTile(g, g + groupRows, k, k + kLen, scratch, K_CHUNK);
-                // The tile after this one, its rows spread over the panels: this group's next columns, else the next
-                // group's first ones (none after the last).
-                boolean lastChunk = k + K_CHUNK >= cols;
-                int nextRow = lastChunk ? g + ROW_GROUP : g;
-                int nextRows = Math.max(0, Math.min(ROW_GROUP, rowTo - nextRow));
-                int nextCol = lastChunk ? 0 : k + K_CHUNK;
-                int nextColEnd = Math.min(cols, nextCol + K_CHUNK);
-                int touchRows = Math.ceilDiv(nextRows, panelCount);
                 for (int p = 0; p < panelCount; p++) {
-                    int t0 = Math.min(nextRows, p * touchRows);
-                    touched += touch(w, nextRow + t0, nextRow + Math.min(nextRows, t0 + touchRows), nextCol, nextColEnd);
+                    touched += touchNext(w, g, k, rowTo, p, panelCount);
                     int xo = p * cols * PANEL + k * PANEL;
                     int vectors = Math.ceilDiv(Math.min(PANEL, tokens - p * PANEL), Kernels.LANES);
                     int so = sums + p * PANEL;
