@@ -3,6 +3,7 @@ package org.infer4j.engine.model;
 import java.lang.foreign.MemorySegment;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.infer4j.engine.tensor.WeightMatrix;
 import org.infer4j.gguf.GgmlType;
 import org.infer4j.gguf.GgufFile;
@@ -67,48 +68,9 @@ public final class ModelLoader {
         int dim = config.dim();
         WeightMatrix embedding = matrix(gguf, "token_embd.weight", config.vocabSize(), dim);
         TransformerWeights.Layer[] layers = new TransformerWeights.Layer[config.layers()];
-        for (int i = 0; i < layers.length; i++) {
-            String p = "blk." + i + ".";
-            WeightMatrix[] qkv;
-            float[][] qkvBias;
-            int[] widths = {config.queryWidth(), config.keyWidth(), config.valueWidth()};
-            if (gguf.findTensor(p + "attn_qkv.weight").isPresent()) {
-                qkv = rowSlices(matrix(gguf, p + "attn_qkv.weight", widths[0] + widths[1] + widths[2], dim), gguf, widths);
-                qkvBias = gguf.findTensor(p + "attn_qkv.bias").isPresent()
-                        ? split(vector(gguf, p + "attn_qkv.bias", widths[0] + widths[1] + widths[2]), widths)
-                        : separateBiases(gguf, p, widths);
-            } else {
-                qkv = new WeightMatrix[] {
-                        matrix(gguf, p + "attn_q.weight", widths[0], dim),
-                        matrix(gguf, p + "attn_k.weight", widths[1], dim),
-                        matrix(gguf, p + "attn_v.weight", widths[2], dim)};
-                qkvBias = separateBiases(gguf, p, widths);
-            }
-            WeightMatrix gate;
-            WeightMatrix up;
-            if (arch.fusesGateAndUp()) {
-                WeightMatrix[] gateUp = rowSlices(matrix(gguf, p + "ffn_up.weight", 2 * config.ffnDim(), dim), gguf,
-                        new int[] {config.ffnDim(), config.ffnDim()});
-                gate = gateUp[0];
-                up = gateUp[1];
-            } else {
-                gate = matrix(gguf, p + "ffn_gate.weight", config.ffnDim(), dim);
-                up = matrix(gguf, p + "ffn_up.weight", config.ffnDim(), dim);
-            }
-            boolean qkNorm = arch.normsQueryAndKey();
-            boolean postNorms = arch.hasPostNorms();
-            layers[i] = new TransformerWeights.Layer(
-                    vector(gguf, p + "attn_norm.weight", dim),
-                    qkv[0], qkv[1], qkv[2], qkvBias[0], qkvBias[1], qkvBias[2],
-                    qkNorm ? vector(gguf, p + "attn_q_norm.weight", config.keyDim()) : null,
-                    qkNorm ? vector(gguf, p + "attn_k_norm.weight", config.keyDim()) : null,
-                    matrix(gguf, p + "attn_output.weight", dim, config.attentionWidth()),
-                    postNorms ? vector(gguf, p + "post_attention_norm.weight", dim) : null,
-                    vector(gguf, p + "ffn_norm.weight", dim),
-                    gate, up,
-                    matrix(gguf, p + "ffn_down.weight", dim, config.ffnDim()),
-                    postNorms ? vector(gguf, p + "post_ffw_norm.weight", dim) : null);
-        }
+        // Layers in parallel: re-laying a layer's weights for one-token kernels reads them all, and a small matrix
+        // alone keeps one core (Llama-3.2-1B-shaped Q4_K_M: load 0.82 -> 0.70 s on 2 cores).
+        IntStream.range(0, layers.length).parallel().forEach(i -> layers[i] = layer(gguf, config, i));
         WeightMatrix output = !arch.alwaysTiesOutput() && gguf.findTensor("output.weight").isPresent()
                 ? matrix(gguf, "output.weight", config.vocabSize(), dim)
                 : embedding; // tied embeddings
@@ -116,6 +78,52 @@ public final class ModelLoader {
                 ? vector(gguf, "output.bias", config.vocabSize())
                 : null;
         return new TransformerWeights(embedding, layers, vector(gguf, "output_norm.weight", dim), output, outputBias);
+    }
+
+    /** Layer {@code i}'s tensors, fused ones split into views. */
+    private static TransformerWeights.Layer layer(GgufFile gguf, TransformerConfig config, int i) {
+        Architecture arch = config.architecture();
+        int dim = config.dim();
+        String p = "blk." + i + ".";
+        WeightMatrix[] qkv;
+        float[][] qkvBias;
+        int[] widths = {config.queryWidth(), config.keyWidth(), config.valueWidth()};
+        if (gguf.findTensor(p + "attn_qkv.weight").isPresent()) {
+            qkv = rowSlices(matrix(gguf, p + "attn_qkv.weight", widths[0] + widths[1] + widths[2], dim), gguf, widths);
+            qkvBias = gguf.findTensor(p + "attn_qkv.bias").isPresent()
+                    ? split(vector(gguf, p + "attn_qkv.bias", widths[0] + widths[1] + widths[2]), widths)
+                    : separateBiases(gguf, p, widths);
+        } else {
+            qkv = new WeightMatrix[] {
+                    matrix(gguf, p + "attn_q.weight", widths[0], dim),
+                    matrix(gguf, p + "attn_k.weight", widths[1], dim),
+                    matrix(gguf, p + "attn_v.weight", widths[2], dim)};
+            qkvBias = separateBiases(gguf, p, widths);
+        }
+        WeightMatrix gate;
+        WeightMatrix up;
+        if (arch.fusesGateAndUp()) {
+            WeightMatrix[] gateUp = rowSlices(matrix(gguf, p + "ffn_up.weight", 2 * config.ffnDim(), dim), gguf,
+                    new int[] {config.ffnDim(), config.ffnDim()});
+            gate = gateUp[0];
+            up = gateUp[1];
+        } else {
+            gate = matrix(gguf, p + "ffn_gate.weight", config.ffnDim(), dim);
+            up = matrix(gguf, p + "ffn_up.weight", config.ffnDim(), dim);
+        }
+        boolean qkNorm = arch.normsQueryAndKey();
+        boolean postNorms = arch.hasPostNorms();
+        return new TransformerWeights.Layer(
+                vector(gguf, p + "attn_norm.weight", dim),
+                qkv[0], qkv[1], qkv[2], qkvBias[0], qkvBias[1], qkvBias[2],
+                qkNorm ? vector(gguf, p + "attn_q_norm.weight", config.keyDim()) : null,
+                qkNorm ? vector(gguf, p + "attn_k_norm.weight", config.keyDim()) : null,
+                matrix(gguf, p + "attn_output.weight", dim, config.attentionWidth()),
+                postNorms ? vector(gguf, p + "post_attention_norm.weight", dim) : null,
+                vector(gguf, p + "ffn_norm.weight", dim),
+                gate, up,
+                matrix(gguf, p + "ffn_down.weight", dim, config.ffnDim()),
+                postNorms ? vector(gguf, p + "post_ffw_norm.weight", dim) : null);
     }
 
     /** Optional separate {@code attn_q/k/v.bias}: all three or none (llama.cpp adds each one present). */

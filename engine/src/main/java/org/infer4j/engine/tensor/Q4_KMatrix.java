@@ -26,8 +26,17 @@ import org.infer4j.gguf.GgmlType;
  * reason it sums its lanes itself, in {@link Kernels#sum}'s order. A batch sums each sub-block in int16 lanes
  * ({@link Int16Gemm}, {@link #int16Tile}).
  */
-public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) implements WeightMatrix, Int16Tiles {
+public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols, InterleavedQ4_K groups)
+        implements WeightMatrix, Int16Tiles {
     private static final int BLOCK_BYTES = 144;
+
+    /**
+     * Wraps the file's bytes, and re-lays its whole groups of 32 rows for the one-token kernel
+     * ({@link InterleavedQ4_K}; none where the vectors are narrower than 512 bits).
+     */
+    public Q4_KMatrix(String name, MemorySegment data, int rows, int cols) {
+        this(name, data, rows, cols, InterleavedQ4_K.of(data, rows, cols));
+    }
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(Kernels.LE);
     private static final ValueLayout.OfShort HALF = Kernels.HALF;
     /** Two longs: a super-block's eight scale bytes and eight min bytes. */
@@ -45,7 +54,7 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
 
     @Override
     public int scratchFloats() {
-        return 0;
+        return RowGroups.GROUP;
     }
 
     @Override
@@ -53,6 +62,12 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols) im
         if (x.tokens() > 1) {
             Int16Gemm.multiply(this, x, out, outOffset, outStride, rowFrom, rowTo, scratch);
             return;
+        }
+        if (groups != null) {
+            rowFrom = groups.multiplyRange(x, out, outOffset, rowFrom, rowTo, scratch.floats());
+            if (rowFrom == rowTo) {
+                return;
+            }
         }
         float[] xd = x.q8kScales();
         float[] minSums = x.q8kMinSums();

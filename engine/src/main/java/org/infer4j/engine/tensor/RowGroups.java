@@ -5,18 +5,19 @@ import jdk.incubator.vector.ShortVector;
 /**
  * A weight matrix's whole groups of {@value #GROUP} rows, re-laid at load so that one vector load holds the same
  * packed byte of all the group's rows, for the one-token kernel (llama.cpp repacks Q4_0 and Q4_K for the same
- * reason). Q4_0 only so far: a first Q4_K layout (sub-block scales and mins as bytes, 2.8% more than the file) ran
- * slower than Q4_K's row kernel (tg64 18 vs 21.8 t/s on the Llama-3.2-1B-shaped Q4_K_M) and was not kept. The row-at-a-time kernels are bound by their instruction count (~61 per Q4_0 block of two rows, half of
- * them scalar, ~9 GB/s a thread); here a column pair of 32 rows costs a load, a sign extension, three shifts, two
+ * reason): Q4_0 and Q4_K. The row-at-a-time kernels are bound by their instruction count (~61 per Q4_0 block of two
+ * rows, half of them scalar, ~9 GB/s a thread); here a column pair of 32 rows costs a load, a sign extension, three shifts, two
  * int16 multiplies and two adds. One implementation per type; rows past the last group stay with the type's row
- * kernel.
+ * kernel. A tile is read front to back, in the order it is laid out: Q4_K's first tiles kept the scale bytes of
+ * all sub-blocks ahead of the quants and read them as it went (three interleaved streams within 4.7 KB), and ran at
+ * 7.2 GB/s a thread from memory against 15.5 once each sub-block's scales sat right before its quants.
  * <p>
  * Common to the layouts: in a vector of 32 packed bytes, lane {@code L} is row {@code L/2} of the group (L even) or
  * {@code 16 + L/2} (L odd), so that the int16 sums, read as ints, hold rows 0..15 in their low halves and 16..31 in
  * their high ones; nibbles are stored XOR 8, so a sign-extending shift reads each as its quant minus 8, and 32 of
  * those times int8 input fit an int16 lane.
  */
-sealed interface RowGroups permits InterleavedQ4_0 {
+sealed interface RowGroups permits InterleavedQ4_0, InterleavedQ4_K {
     int GROUP = 32;
 
     /** Whether this machine's vectors fit the layouts: 32 int16 lanes (AVX-512). Elsewhere the row kernels run. */

@@ -1,0 +1,220 @@
+package org.infer4j.engine.tensor;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.stream.IntStream;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Q4_K's {@link RowGroups}: per group of 32 rows and super-block of 256 columns one tile ({@value #TILE_BYTES}
+ * bytes, 2.8% more than the file's 32 × 144; tiles in order {@code g·blocks + b}): the rows' half-precision d, then
+ * their dmin (row order), then per sub-block s the rows' 6-bit scales as bytes (row order), then per sub-block their
+ * 6-bit mins, then per sub-block 16 vectors of 32 packed bytes, lane {@code L} holding, for byte {@code j}, the
+ * nibbles of columns {@code 32s + j} and {@code 32s + j + 16} (as Q4_0's, so both nibbles of a byte belong to one
+ * sub-block).
+ * <p>
+ * The scales stay integers to the end of the super-block: a sub-block's int16 sum Σ(q − 8)·x, widened, plus
+ * 8·Σx gives Σq·x (|·| ≤ 60960), times its scale byte summed over the eight sub-blocks in int lanes (≤ 31 M), and
+ * the mins likewise against the input's sub-block sums; one conversion and one multiply by d (and dmin) per
+ * super-block. The first layout (scales converted to floats per sub-block) cost 8 conversions per 64 columns and
+ * ran slower than the row kernel.
+ */
+record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implements RowGroups {
+    /** Per sub-block: the rows' scale bytes, their min bytes, 16 vectors of packed bytes. */
+    private static final int SCALES = 0, MINS = GROUP, QUANTS = 2 * GROUP;
+    private static final int SUB_BLOCK_BYTES = QUANTS + 16 * GROUP;
+    /** After the eight sub-blocks: the rows' d, then their dmin, as halves. */
+    private static final int HALVES = 8 * SUB_BLOCK_BYTES;
+    static final int TILE_BYTES = HALVES + 2 * 2 * GROUP;
+    private static final int BLOCK_BYTES = 144;
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_512;
+    private static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Byte> QUARTER = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_512;
+    private static final VectorSpecies<Short> HALF_LANES = ShortVector.SPECIES_256;
+
+    /** Re-lays {@code data}'s whole groups; null if there are none or the machine's vectors do not fit. */
+    static InterleavedQ4_K of(MemorySegment data, int rows, int cols) {
+        if (!RowGroups.supported() || rows < GROUP) {
+            return null;
+        }
+        return new InterleavedQ4_K(interleave(data, rows, cols), rows - rows % GROUP, cols);
+    }
+
+    @Override
+    public void multiply(Activations x, float[] out, int outOffset, int groupFrom, int groupTo) {
+        multiply(tiles, cols, x.q8kValues(), x.q8kScales(), x.q8kSums(), out, outOffset, groupFrom, groupTo);
+    }
+
+    /** The tiles of the whole row groups, laid out in parallel, in memory the garbage collector frees with the matrix. */
+    private static MemorySegment interleave(MemorySegment data, int rows, int cols) {
+        int blocks = cols / 256;
+        int groups = rows / GROUP;
+        MemorySegment tiles = Arena.ofAuto().allocate((long) groups * blocks * TILE_BYTES, 64);
+        int chunk = Math.max(1, Math.ceilDiv(1 << 20, blocks * TILE_BYTES));
+        IntStream.range(0, Math.ceilDiv(groups, chunk)).parallel().forEach(c -> {
+            byte[] rowsOfGroup = new byte[GROUP * blocks * BLOCK_BYTES];
+            byte[] tile = new byte[TILE_BYTES];
+            for (int g = c * chunk; g < Math.min(groups, (c + 1) * chunk); g++) {
+                interleaveGroup(data, g, blocks, rowsOfGroup, tile, tiles);
+            }
+        });
+        return tiles;
+    }
+
+    private static void interleaveGroup(MemorySegment data, int g, int blocks, byte[] rowsOfGroup, byte[] tile,
+                                        MemorySegment tiles) {
+        int rowBytes = blocks * BLOCK_BYTES;
+        long[] even = new long[8], odd = new long[8];
+        MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (long) g * GROUP * rowBytes, rowsOfGroup, 0, GROUP * rowBytes);
+        for (int b = 0; b < blocks; b++) {
+            for (int row = 0; row < GROUP; row++) {
+                int block = row * rowBytes + b * BLOCK_BYTES;
+                tile[HALVES + 2 * row] = rowsOfGroup[block];
+                tile[HALVES + 2 * row + 1] = rowsOfGroup[block + 1];
+                tile[HALVES + 2 * GROUP + 2 * row] = rowsOfGroup[block + 2];
+                tile[HALVES + 2 * GROUP + 2 * row + 1] = rowsOfGroup[block + 3];
+                for (int s = 0; s < 8; s++) {
+                    tile[SUB_BLOCK_BYTES * s + SCALES + row] = (byte) scaleOrMin(rowsOfGroup, block + 4, s);
+                    tile[SUB_BLOCK_BYTES * s + MINS + row] = (byte) scaleOrMin(rowsOfGroup, block + 4, s + 8);
+                }
+            }
+            // Eight bytes at a time: the file's bytes j.. and j + 16.. of a run of 32 hold sub-blocks 2p (low
+            // nibbles) and 2p + 1 (high); a tile byte pairs columns j and j + 16 of one sub-block. Eight lanes' longs
+            // transposed give the eight lanes' bytes of one j in one long (a byte at a time took 0.4 s a GB).
+            for (int lanes = 0; lanes < GROUP; lanes += 8) {
+                for (int p = 0; p < 4; p++) {
+                    for (int j = 0; j < 16; j += 8) {
+                        for (int i = 0; i < 8; i++) {
+                            int lane = lanes + i;
+                            int row = lane % 2 == 0 ? lane / 2 : 16 + lane / 2;
+                            int at = row * rowBytes + b * BLOCK_BYTES + 16 + 32 * p + j;
+                            long first = (long) LONGS.get(rowsOfGroup, at);
+                            long second = (long) LONGS.get(rowsOfGroup, at + 16);
+                            even[i] = (first & 0x0F0F0F0F0F0F0F0FL | (second & 0x0F0F0F0F0F0F0F0FL) << 4) ^ 0x8888888888888888L;
+                            odd[i] = (first >>> 4 & 0x0F0F0F0F0F0F0F0FL | second & 0xF0F0F0F0F0F0F0F0L) ^ 0x8888888888888888L;
+                        }
+                        transpose(even);
+                        transpose(odd);
+                        int to = SUB_BLOCK_BYTES * 2 * p + QUANTS + GROUP * j + lanes;
+                        for (int k = 0; k < 8; k++) {
+                            LONGS.set(tile, to + GROUP * k, even[k]);
+                            LONGS.set(tile, to + SUB_BLOCK_BYTES + GROUP * k, odd[k]);
+                        }
+                    }
+                }
+            }
+            MemorySegment.copy(tile, 0, tiles, ValueLayout.JAVA_BYTE, ((long) g * blocks + b) * TILE_BYTES, TILE_BYTES);
+        }
+    }
+
+    /** Byte k of {@code x[i]} to byte i of {@code x[k]}: three rounds of swapping halves, quarters and bytes. */
+    private static void transpose(long[] x) {
+        for (int i = 0; i < 4; i++) {
+            long a = x[i], b = x[i + 4];
+            x[i] = a & 0xFFFFFFFFL | b << 32;
+            x[i + 4] = a >>> 32 | b & 0xFFFFFFFF00000000L;
+        }
+        for (int h = 0; h < 4; h++) {
+            int i = h % 2 + 4 * (h / 2); // 0, 1, 4, 5
+            long a = x[i], b = x[i + 2];
+            x[i] = a & 0x0000FFFF0000FFFFL | (b & 0x0000FFFF0000FFFFL) << 16;
+            x[i + 2] = a >>> 16 & 0x0000FFFF0000FFFFL | b & 0xFFFF0000FFFF0000L;
+        }
+        for (int i = 0; i < 8; i += 2) {
+            long a = x[i], b = x[i + 1];
+            x[i] = a & 0x00FF00FF00FF00FFL | (b & 0x00FF00FF00FF00FFL) << 8;
+            x[i + 1] = a >>> 8 & 0x00FF00FF00FF00FFL | b & 0xFF00FF00FF00FF00L;
+        }
+    }
+
+    /** Scale {@code i} (0..7) or min {@code i - 8} of the 12 packed bytes at {@code at} ({@link QuantLanes#k4Scale}). */
+    private static int scaleOrMin(byte[] block, int at, int i) {
+        return i < 4 ? block[at + i] & 0x3F
+                : i < 8 ? (block[at + i + 4] & 0x0F) | (block[at + i - 4] & 0xC0) >>> 2
+                : i < 12 ? block[at + i - 4] & 0x3F
+                : (block[at + i - 4] & 0xF0) >>> 4 | (block[at + i - 8] & 0xC0) >>> 2;
+    }
+
+    /**
+     * For groups {@code [groupFrom, groupTo)}: one token's Q8_K values {@code xq}, super-block scales {@code xd} and
+     * 16-value sums {@code xs}.
+     */
+    private static void multiply(MemorySegment tiles, int cols, byte[] xq, float[] xd, int[] xs, float[] out,
+                                 int outOffset, int groupFrom, int groupTo) {
+        int blocks = cols / 256;
+        for (int g = groupFrom; g < groupTo; g++) {
+            FloatVector s0 = FloatVector.zero(Kernels.FLOATS), s1 = s0;
+            long base = (long) g * blocks * TILE_BYTES;
+            for (int b = 0; b < blocks; b++) {
+                long t = base + (long) b * TILE_BYTES;
+                IntVector sums0 = IntVector.zero(INTS), sums1 = sums0, mins0 = sums0, mins1 = sums0;
+                for (int s = 0; s < 8; s++) {
+                    int xo = 256 * b + 32 * s;
+                    long q = t + (long) SUB_BLOCK_BYTES * s + QUANTS;
+                    ShortVector acc = ShortVector.zero(SHORTS);
+                    for (int j = 0; j < 16; j++) {
+                        ShortVector v = (ShortVector) ByteVector.fromMemorySegment(BYTES, tiles, q + GROUP * j, Kernels.LE)
+                                .convertShape(VectorOperators.B2S, SHORTS, 0);
+                        // The low nibble sign-extended from bit 3; the high one from bit 7, which the widening already did.
+                        ShortVector low = v.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 12);
+                        ShortVector high = v.lanewise(VectorOperators.ASHR, 4);
+                        acc = acc.add(low.mul(xq[xo + j])).add(high.mul(xq[xo + j + 16]));
+                    }
+                    int xsum = xs[16 * b + 2 * s] + xs[16 * b + 2 * s + 1];
+                    IntVector sum = acc.reinterpretAsInts();
+                    // Σq·x = Σ(q − 8)·x + 8·Σx; rows 0..15 in the low halves of the int lanes, 16..31 in the high.
+                    IntVector low = sum.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(8 * xsum);
+                    IntVector high = sum.lanewise(VectorOperators.ASHR, 16).add(8 * xsum);
+                    // Scale and min bytes widened in place: in a body this large a helper returning a vector is
+                    // left out of line and boxes it.
+                    long sc = t + (long) SUB_BLOCK_BYTES * s + SCALES, m = t + (long) SUB_BLOCK_BYTES * s + MINS;
+                    sums0 = sums0.add(low.mul((IntVector) ByteVector.fromMemorySegment(QUARTER, tiles, sc, Kernels.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0)));
+                    sums1 = sums1.add(high.mul((IntVector) ByteVector.fromMemorySegment(QUARTER, tiles, sc + 16, Kernels.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0)));
+                    mins0 = mins0.add(((IntVector) ByteVector.fromMemorySegment(QUARTER, tiles, m, Kernels.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0)).mul(xsum));
+                    mins1 = mins1.add(((IntVector) ByteVector.fromMemorySegment(QUARTER, tiles, m + 16, Kernels.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0)).mul(xsum));
+                }
+                // d and dmin times the input's scale, from half precision in int lanes (as InterleavedQ4_0's scales):
+                // the magnitude's bits moved to a float's place read as that float times 2^-112 (exactly, subnormal
+                // halves too), so 2^112 joins the input's scale in one multiply, and the half's sign is put on the product.
+                float d = xd[b] * 0x1p112f;
+                IntVector h = (IntVector) ShortVector.fromMemorySegment(HALF_LANES, tiles, t + HALVES, Kernels.LE)
+                        .convertShape(VectorOperators.S2I, INTS, 0);
+                s0 = ((FloatVector) sums0.convert(VectorOperators.I2F, 0)).fma(h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13)
+                        .reinterpretAsFloats().mul(d).reinterpretAsInts()
+                        .lanewise(VectorOperators.XOR, h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats(), s0);
+                h = (IntVector) ShortVector.fromMemorySegment(HALF_LANES, tiles, t + HALVES + 32, Kernels.LE)
+                        .convertShape(VectorOperators.S2I, INTS, 0);
+                s1 = ((FloatVector) sums1.convert(VectorOperators.I2F, 0)).fma(h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13)
+                        .reinterpretAsFloats().mul(d).reinterpretAsInts()
+                        .lanewise(VectorOperators.XOR, h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats(), s1);
+                h = (IntVector) ShortVector.fromMemorySegment(HALF_LANES, tiles, t + HALVES + 64, Kernels.LE)
+                        .convertShape(VectorOperators.S2I, INTS, 0);
+                s0 = ((FloatVector) mins0.convert(VectorOperators.I2F, 0)).fma(h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13)
+                        .reinterpretAsFloats().mul(-d).reinterpretAsInts()
+                        .lanewise(VectorOperators.XOR, h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats(), s0);
+                h = (IntVector) ShortVector.fromMemorySegment(HALF_LANES, tiles, t + HALVES + 96, Kernels.LE)
+                        .convertShape(VectorOperators.S2I, INTS, 0);
+                s1 = ((FloatVector) mins1.convert(VectorOperators.I2F, 0)).fma(h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13)
+                        .reinterpretAsFloats().mul(-d).reinterpretAsInts()
+                        .lanewise(VectorOperators.XOR, h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats(), s1);
+            }
+            s0.intoArray(out, outOffset + GROUP * g);
+            s1.intoArray(out, outOffset + GROUP * g + 16);
+        }
+    }
+}
