@@ -42,6 +42,8 @@ public final class Activations {
     private final float[] q6kBias;
     private final byte[] q6kBytes;
     private final byte[] q4kBytes;
+    private final short[] q8kShorts;
+    private final short[] q8Shorts;
     private final float[] q8kScales;
     private final int[] q8kSums;
     private final int maxTokens;
@@ -90,6 +92,8 @@ public final class Activations {
         this.q6kBias = new float[paddedK / 16];
         this.q6kBytes = new byte[paddedK];
         this.q4kBytes = new byte[paddedK];
+        this.q8kShorts = new short[paddedK];
+        this.q8Shorts = new short[padded];
         this.q8kScales = new float[maxTokens * paddedK / Q8K_BLOCK];
         this.q8kSums = new int[maxTokens * paddedK / 16];
         this.q8Int16Panels = new Int16Panels(maxTokens, maxCols);
@@ -236,6 +240,11 @@ public final class Activations {
             int at = t * cols;
             if (quantizing == InputFormat.Q8_0) {
                 Quantizer.quantizeQ8Activations(values, at, cols, q8Values, at, q8Scales, at / Q8_BLOCK);
+                if (tokens == 1) {
+                    for (int i = 0; i < cols; i++) {
+                        q8Shorts[i] = q8Values[i];
+                    }
+                }
                 if (tokens == 1 && longRows()) {
                     for (int b = 0; b < cols / Q8_BLOCK; b++) {
                         int sum = 0;
@@ -267,6 +276,9 @@ public final class Activations {
                         }
                         for (int g = 0; g < 16; g++) {
                             q6kBias[16 * b + g] = -96f * q8kSums[16 * b + g];
+                        }
+                        for (int i = 0; i < Q8K_BLOCK; i++) {
+                            q8kShorts[Q8K_BLOCK * b + i] = q8kValues[Q8K_BLOCK * b + i];
                         }
                         for (int i = 0; i < Q8K_BLOCK; i++) {
                             int at4 = Q8K_BLOCK * b + Q4_KMatrix.NIBBLE_ORDER[i], at6 = Q8K_BLOCK * b + Q6_KMatrix.NIBBLE_ORDER[i];
@@ -410,6 +422,14 @@ public final class Activations {
         return q8Values;
     }
 
+    /** As {@link #q8kShorts()}, for the Q8_0 form. */
+    short[] q8Shorts() {
+        if (!q8Ready || tokens != 1) {
+            throw new IllegalStateException("Q8_0 values as shorts are prepared for a single token");
+        }
+        return q8Shorts;
+    }
+
     /**
      * The Q8_0 form decoded back to floats (value · block scale; same layout as {@link #q8Values()}). Kernels
      * that multiply in float lanes read these: they see exactly the quantized input an integer kernel sees,
@@ -495,6 +515,18 @@ public final class Activations {
     MemorySegment q6kFloats() {
         requireOneToken(q8kReady, false, "Q8_K floats in Q6_K order");
         return q6kFloats;
+    }
+
+    /**
+     * For a single token, the int8 values of the Q8_K form widened to shorts: the re-laid kernels ({@link RowGroups})
+     * broadcast each to a vector, which C2 then takes from memory in one load where a byte needs a move, a sign
+     * extension and a broadcast from a general register (ModelMatVec Q4_K ffn_up 5-7% faster).
+     */
+    short[] q8kShorts() {
+        if (!q8kReady || tokens != 1) {
+            throw new IllegalStateException("Q8_K values as shorts are prepared for a single token");
+        }
+        return q8kShorts;
     }
 
     /** {@link #q4kFloats()} as the int8 values themselves, for rows past {@link Kernels#LONG_ROW}. */

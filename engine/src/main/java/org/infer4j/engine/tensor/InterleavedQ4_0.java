@@ -38,7 +38,7 @@ record InterleavedQ4_0(MemorySegment tiles, int groupedRows, int cols) implement
 
     @Override
     public void multiply(Activations x, float[] out, int outOffset, int groupFrom, int groupTo) {
-        multiply(tiles, cols, x.q8Values(), x.q8Scales(), out, outOffset, groupFrom, groupTo);
+        multiply(tiles, cols, x.q8Shorts(), x.q8Scales(), out, outOffset, groupFrom, groupTo);
     }
 
     /**
@@ -81,7 +81,7 @@ record InterleavedQ4_0(MemorySegment tiles, int groupedRows, int cols) implement
     }
 
     /** For groups {@code [groupFrom, groupTo)}: one token's Q8_0 values {@code xq}, block scales {@code xd}. */
-    private static void multiply(MemorySegment tiles, int cols, byte[] xq, float[] xd, float[] out, int outOffset, int groupFrom,
+    private static void multiply(MemorySegment tiles, int cols, short[] xq, float[] xd, float[] out, int outOffset, int groupFrom,
                          int groupTo) {
         int blocks = cols / 32;
         for (int g = groupFrom; g < groupTo; g++) {

@@ -53,7 +53,7 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
 
     @Override
     public void multiply(Activations x, float[] out, int outOffset, int groupFrom, int groupTo) {
-        multiply(tiles, cols, x.q8kValues(), x.q8kScales(), x.q8kSums(), out, outOffset, groupFrom, groupTo);
+        multiply(tiles, cols, x.q8kShorts(), x.q8kScales(), x.q8kSums(), out, outOffset, groupFrom, groupTo);
     }
 
     /** The tiles of the whole row groups, laid out in parallel, in memory the garbage collector frees with the matrix. */
@@ -150,7 +150,7 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
      * For groups {@code [groupFrom, groupTo)}: one token's Q8_K values {@code xq}, super-block scales {@code xd} and
      * 16-value sums {@code xs}.
      */
-    private static void multiply(MemorySegment tiles, int cols, byte[] xq, float[] xd, int[] xs, float[] out,
+    private static void multiply(MemorySegment tiles, int cols, short[] xq, float[] xd, int[] xs, float[] out,
                                  int outOffset, int groupFrom, int groupTo) {
         int blocks = cols / 256;
         for (int g = groupFrom; g < groupTo; g++) {
