@@ -33,12 +33,33 @@ record InterleavedQ4_0(MemorySegment tiles, int groupedRows, int cols) implement
         if (!RowGroups.supported() || rows < GROUP) {
             return null;
         }
-        return new InterleavedQ4_0(interleave(data, rows, cols), rows - rows % GROUP, cols);
+        int grouped = rows - rows % GROUP;
+        InterleavedQ4_0 groups = new InterleavedQ4_0(interleave(data, rows, cols), grouped, cols);
+        RowGroups.unload(data, (long) grouped * (cols / 32) * BLOCK_BYTES);
+        return groups;
     }
 
     @Override
     public void multiply(Activations x, float[] out, int outOffset, int groupFrom, int groupTo) {
         multiply(tiles, cols, x.q8Shorts(), x.q8Scales(), out, outOffset, groupFrom, groupTo);
+    }
+
+    @Override
+    public void int16Tile(int rowFrom, int rowTo, int colFrom, int colTo, int[] quants, int quantStride, float[] dst,
+                          int scaleOffset, int biasOffset, int scaleStride) {
+        int blocks = cols / 32;
+        float[] work = GroupColumns.work();
+        for (int g = rowFrom / GROUP; g * GROUP < rowTo; g++) {
+            int base = g * GROUP;
+            for (int b = colFrom / 32; b < colTo / 32; b++) {
+                long t = ((long) g * blocks + b) * TILE_BYTES;
+                GroupColumns.toRows(tiles, t + QUANTS, base, rowFrom, rowTo, quants, quantStride, 32 * b - colFrom, work);
+                for (int r = Math.max(rowFrom, base); r < Math.min(rowTo, base + GROUP); r++) {
+                    dst[scaleOffset + (r - rowFrom) * scaleStride + b - colFrom / 32] =
+                            Half.f16ToFloat(tiles.get(Kernels.HALF, t + 2 * (r - base)));
+                }
+            }
+        }
     }
 
     /**

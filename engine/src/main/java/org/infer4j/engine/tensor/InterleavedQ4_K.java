@@ -48,12 +48,43 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
         if (!RowGroups.supported() || rows < GROUP) {
             return null;
         }
-        return new InterleavedQ4_K(interleave(data, rows, cols), rows - rows % GROUP, cols);
+        int grouped = rows - rows % GROUP;
+        InterleavedQ4_K groups = new InterleavedQ4_K(interleave(data, rows, cols), grouped, cols);
+        RowGroups.unload(data, (long) grouped * (cols / 256) * BLOCK_BYTES);
+        return groups;
     }
 
     @Override
     public void multiply(Activations x, float[] out, int outOffset, int groupFrom, int groupTo) {
         multiply(tiles, cols, x.q8kShorts(), x.q8kScales(), x.q8kSums(), out, outOffset, groupFrom, groupTo);
+    }
+
+    @Override
+    public void int16Tile(int rowFrom, int rowTo, int colFrom, int colTo, int[] quants, int quantStride, float[] dst,
+                          int scaleOffset, int biasOffset, int scaleStride) {
+        int blocks = cols / 256;
+        float[] work = GroupColumns.work();
+        for (int g = rowFrom / GROUP; g * GROUP < rowTo; g++) {
+            int base = g * GROUP;
+            for (int b = colFrom / 256; b < colTo / 256; b++) {
+                long t = ((long) g * blocks + b) * TILE_BYTES;
+                for (int s = 0; s < 8; s++) {
+                    long sub = t + (long) SUB_BLOCK_BYTES * s;
+                    GroupColumns.toRows(tiles, sub + QUANTS, base, rowFrom, rowTo, quants, quantStride,
+                            256 * b + 32 * s - colFrom, work);
+                    int block = (256 * b + 32 * s - colFrom) / 32;
+                    for (int r = Math.max(rowFrom, base); r < Math.min(rowTo, base + GROUP); r++) {
+                        int i = r - base;
+                        float d = QuantLanes.half(tiles, t + HALVES + 2 * i);
+                        float dmin = QuantLanes.half(tiles, t + HALVES + 2 * GROUP + 2 * i);
+                        float scale = d * QuantLanes.u8(tiles, sub + SCALES + i);
+                        int so = (r - rowFrom) * scaleStride + block;
+                        dst[scaleOffset + so] = scale;
+                        dst[biasOffset + so] = 8 * scale - dmin * QuantLanes.u8(tiles, sub + MINS + i);
+                    }
+                }
+            }
+        }
     }
 
     /** The tiles of the whole row groups, laid out in parallel, in memory the garbage collector frees with the matrix. */

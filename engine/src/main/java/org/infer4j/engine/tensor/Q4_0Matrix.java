@@ -15,7 +15,8 @@ import org.infer4j.gguf.GgmlType;
  * Kernels: as {@link Q8_0Matrix}'s, with each group of packed bytes split into its low and high nibbles
  * (minus 8), widened to floats and multiplied with input elements j and j+16, for rows past the last whole group
  * of 32; the groups run on a copy re-laid at load ({@link InterleavedQ4_0}, one token), a batch sums each block in
- * int16 lanes ({@link Int16Gemm}) from the file's layout.
+ * int16 lanes ({@link Int16Gemm}), its tiles taken from the same copy ({@link GroupColumns}), so that the file's
+ * pages of the grouped rows leave memory after load.
  */
 public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols, InterleavedQ4_0 groups)
         implements WeightMatrix, Int16Tiles {
@@ -235,8 +236,13 @@ public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols, In
     @Override
     public void int16Tile(int rowFrom, int rowTo, int colFrom, int colTo, int[] quants, int quantStride, float[] dst,
                           int scaleOffset, int biasOffset, int scaleStride) {
+        int relaid = Math.min(rowTo, relaidRows());
+        if (rowFrom < relaid) {
+            groups.int16Tile(rowFrom, relaid, colFrom, colTo, quants, quantStride, dst, scaleOffset, biasOffset, scaleStride);
+        }
+        // Rows past the groups, and every row where there are none, from the file.
         long rowBytes = (long) (cols / 32) * BLOCK_BYTES;
-        for (int r = rowFrom; r < rowTo; r++) {
+        for (int r = Math.max(rowFrom, relaid); r < rowTo; r++) {
             int o = (r - rowFrom) * quantStride - colFrom;
             int so = scaleOffset + (r - rowFrom) * scaleStride - colFrom / 32;
             for (int b = colFrom / 32; b < colTo / 32; b++) {
@@ -252,6 +258,11 @@ public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols, In
                 }
             }
         }
+    }
+
+    @Override
+    public int relaidRows() {
+        return groups == null ? 0 : groups.groupedRows();
     }
 
     @Override

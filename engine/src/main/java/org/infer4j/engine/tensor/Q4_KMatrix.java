@@ -333,8 +333,13 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols, In
     @Override
     public void int16Tile(int rowFrom, int rowTo, int colFrom, int colTo, int[] quants, int quantStride, float[] dst,
                           int scaleOffset, int biasOffset, int scaleStride) {
+        int relaid = Math.min(rowTo, relaidRows());
+        if (rowFrom < relaid) {
+            groups.int16Tile(rowFrom, relaid, colFrom, colTo, quants, quantStride, dst, scaleOffset, biasOffset, scaleStride);
+        }
+        // Rows past the groups, and every row where there are none, from the file.
         long rowBytes = (long) (cols / 256) * BLOCK_BYTES;
-        for (int r = rowFrom; r < rowTo; r++) {
+        for (int r = Math.max(rowFrom, relaid); r < rowTo; r++) {
             int o = (r - rowFrom) * quantStride - colFrom;
             int so = (r - rowFrom) * scaleStride - colFrom / 32;
             for (int b = colFrom / 256; b < colTo / 256; b++) {
@@ -355,6 +360,11 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols, In
                 }
             }
         }
+    }
+
+    @Override
+    public int relaidRows() {
+        return groups == null ? 0 : groups.groupedRows();
     }
 
     @Override

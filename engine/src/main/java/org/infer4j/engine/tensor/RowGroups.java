@@ -1,5 +1,6 @@
 package org.infer4j.engine.tensor;
 
+import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ShortVector;
 
 /**
@@ -30,6 +31,24 @@ sealed interface RowGroups permits InterleavedQ4_0, InterleavedQ4_K {
 
     /** For groups {@code [groupFrom, groupTo)}: {@code out[outOffset + row] = dot(row, x)}, x prepared for one token. */
     void multiply(Activations x, float[] out, int outOffset, int groupFrom, int groupTo);
+
+    /**
+     * {@link Int16Tiles#int16Tile} for rows {@code [rowFrom, rowTo)} within the groups, from the tiles
+     * ({@link GroupColumns}): the batched kernel never reads the file's bytes of these rows.
+     */
+    void int16Tile(int rowFrom, int rowTo, int colFrom, int colTo, int[] quants, int quantStride, float[] dst,
+                   int scaleOffset, int biasOffset, int scaleStride);
+
+    /**
+     * Drops the first {@code bytes} of a mapped weight from this process's memory once they are re-laid: every kernel
+     * reads the grouped rows from the copy, so the file's pages would only double the resident weights (the
+     * operating system keeps them in its page cache). Heap segments (tests) are left alone.
+     */
+    static void unload(MemorySegment data, long bytes) {
+        if (data.isMapped() && bytes > 0) {
+            data.asSlice(0, bytes).unload();
+        }
+    }
 
     /**
      * Rows {@code [rowFrom, rowTo)} that fall in the groups: whole groups straight into {@code out}, a group the range

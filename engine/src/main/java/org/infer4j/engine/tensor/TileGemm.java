@@ -49,6 +49,11 @@ final class TileGemm {
      * columns from {@code k}, of a range ending at {@code rowTo} (see {@link #touch}); returns the bytes' sum.
      */
     static int touchNext(WeightMatrix w, int g, int k, int rowTo, int panel, int panelCount) {
+        return touchNext(w, g, k, rowTo, panel, panelCount, 0);
+    }
+
+    /** As above, touching only rows from {@code rowFloor} on (those before it are read from a re-laid copy). */
+    static int touchNext(WeightMatrix w, int g, int k, int rowTo, int panel, int panelCount, int rowFloor) {
         // The tile after this one: this group's next columns, else the next group's first ones (none after the last).
         int cols = w.cols();
         boolean lastChunk = k + K_CHUNK >= cols;
@@ -57,7 +62,8 @@ final class TileGemm {
         int nextCol = lastChunk ? 0 : k + K_CHUNK;
         int touchRows = Math.ceilDiv(nextRows, panelCount);
         int t0 = Math.min(nextRows, panel * touchRows);
-        return touch(w, nextRow + t0, nextRow + Math.min(nextRows, t0 + touchRows), nextCol, Math.min(cols, nextCol + K_CHUNK));
+        return touch(w, Math.max(rowFloor, nextRow + t0), nextRow + Math.min(nextRows, t0 + touchRows), nextCol,
+                Math.min(cols, nextCol + K_CHUNK));
     }
 
     /**

@@ -34,27 +34,48 @@ class Int16GemmTest {
     @ParameterizedTest(name = "{0}")
     @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K"})
     void tilesAreTheWeightsAsScaleTimesQuantPlusBias(GgmlType type) {
+        tilesAreTheWeights(type, 5, 1, 5);
+    }
+
+    /**
+     * 70 rows: two groups of 32 re-laid for one token ({@link RowGroups}), whose tiles then come from the copy
+     * ({@link GroupColumns}), and 6 rows from the file; ranges that start and end inside groups and cross into the
+     * file's rows.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K"})
+    void tilesOfReLaidRowsAreTheWeights(GgmlType type) {
+        tilesAreTheWeights(type, 70, 0, 70);
+        tilesAreTheWeights(type, 70, 7, 45);
+        tilesAreTheWeights(type, 70, 33, 69);
+    }
+
+    private static void tilesAreTheWeights(GgmlType type, int rows, int rowFrom, int rowTo) {
         Random rnd = new Random(3);
-        int rows = 5, cols = 1024;
+        int cols = 1024;
         byte[] bytes = type == GgmlType.Q4_0
                 ? Quantizer.encode(type, WeightMatrixTest.randomFloats(rnd, rows * cols), 0, rows * cols)
                 : QuantizedMatrixTest.randomBlocks(type, rnd, rows * cols / type.blockSize());
         Int16Tiles m = (Int16Tiles) WeightMatrix.of("w", type, MemorySegment.ofArray(bytes), rows, cols);
         int colFrom = 256, colTo = 768, stride = colTo - colFrom + 32, blocks = (colTo - colFrom) / 32;
-        int[] quants = new int[rows * stride];
-        float[] scales = new float[2 * rows * blocks];
-        m.int16Tile(1, rows, colFrom, colTo, quants, stride, scales, 0, rows * blocks, blocks);
+        int n = rowTo - rowFrom;
+        int[] quants = new int[n * stride];
+        float[] scales = new float[2 * n * blocks];
+        m.int16Tile(rowFrom, rowTo, colFrom, colTo, quants, stride, scales, 0, n * blocks, blocks);
         float[] row = new float[cols];
-        for (int r = 1; r < rows; r++) {
+        for (int r = rowFrom; r < rowTo; r++) {
             m.dequantizeRow(r, row, 0);
             for (int c = colFrom; c < colTo; c++) {
-                int packed = quants[(r - 1) * stride + c - colFrom];
+                int packed = quants[(r - rowFrom) * stride + c - colFrom];
                 assertThat((short) (packed >>> 16)).as("both halves").isEqualTo((short) packed);
                 assertThat((int) (short) packed).isBetween(-8, 7);
-                int b = (r - 1) * blocks + (c - colFrom) / 32;
-                float bias = m.biased() ? scales[rows * blocks + b] : 0;
+                int b = (r - rowFrom) * blocks + (c - colFrom) / 32;
+                float bias = m.biased() ? scales[n * blocks + b] : 0;
                 float weight = scales[b] * (short) packed + bias;
                 assertThat(weight).as("row %d col %d", r, c).isCloseTo(row[c], Offset.offset(1e-6f * Math.abs(row[c]) + 1e-9f));
+            }
+            for (int c = colTo - colFrom; c < stride; c++) {
+                assertThat(quants[(r - rowFrom) * stride + c]).as("past the columns, row %d", r).isZero();
             }
         }
     }

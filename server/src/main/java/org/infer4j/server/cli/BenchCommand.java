@@ -1,12 +1,17 @@
 package org.infer4j.server.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.infer4j.engine.model.KvCache;
@@ -108,6 +113,7 @@ final class BenchCommand implements Callable<Integer> {
                     err.printf(Locale.ROOT, "%s run %d: %.2f t/s%n", test.name, i + 1, rates[i]);
                 }
                 err.printf("%s: %d garbage collections during %d timed runs%n", test.name, collections, repetitions);
+                residentMemory().ifPresent(memory -> err.printf("%s: resident %s%n", test.name, memory));
                 err.flush();
                 out.printf(Locale.ROOT, "| %-30s | %10s | %8.2f %s | %-10s | %7d | %15s | %20s |%n", label,
                         size(weightBytes), scaledParams(lm.spec().parameterCount()), paramsUnit(lm.spec().parameterCount()),
@@ -119,6 +125,34 @@ final class BenchCommand implements Callable<Integer> {
             out.flush();
         }
         return 0;
+    }
+
+    /**
+     * This process's resident memory as Linux counts it ({@code /proc/self/status}): all of it, the mapped files'
+     * pages (the weights read from the mapping) and the anonymous ones (heap, KV cache, re-laid weights); empty
+     * where that file does not exist.
+     */
+    static Optional<String> residentMemory() {
+        Path status = Path.of("/proc/self/status");
+        if (!Files.isReadable(status)) {
+            return Optional.empty();
+        }
+        try {
+            Map<String, Long> kb = new HashMap<>();
+            for (String line : Files.readAllLines(status)) {
+                String[] kv = line.split(":\\s+");
+                if (kv.length == 2 && kv[1].endsWith(" kB")) {
+                    kb.put(kv[0], Long.parseLong(kv[1].substring(0, kv[1].length() - 3).trim()));
+                }
+            }
+            if (!kb.containsKey("VmRSS")) {
+                return Optional.empty();
+            }
+            return Optional.of(String.format(Locale.ROOT, "%d MiB (mapped files %d MiB, anonymous %d MiB)",
+                    kb.get("VmRSS") / 1024, kb.getOrDefault("RssFile", 0L) / 1024, kb.getOrDefault("RssAnon", 0L) / 1024));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
     }
 
     /** One timed run: its seconds, and the garbage collections while it ran (the cache is allocated before). */
