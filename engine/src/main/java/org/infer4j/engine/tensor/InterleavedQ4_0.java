@@ -48,7 +48,7 @@ record InterleavedQ4_0(MemorySegment tiles, int groupedRows, int cols) implement
     public void int16Tile(int rowFrom, int rowTo, int colFrom, int colTo, int[] quants, int quantStride, float[] dst,
                           int scaleOffset, int biasOffset, int scaleStride) {
         int blocks = cols / 32;
-        float[] work = GroupColumns.work();
+        byte[] work = GroupColumns.work();
         for (int g = rowFrom / GROUP; g * GROUP < rowTo; g++) {
             int base = g * GROUP;
             for (int b = colFrom / 32; b < colTo / 32; b++) {
