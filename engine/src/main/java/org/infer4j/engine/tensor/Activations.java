@@ -44,6 +44,7 @@ public final class Activations {
     private final byte[] q4kBytes;
     private final short[] q8kShorts;
     private final short[] q8Shorts;
+    private final int[] q8LowSums;
     private final float[] q8kScales;
     private final int[] q8kSums;
     private final int maxTokens;
@@ -94,6 +95,7 @@ public final class Activations {
         this.q4kBytes = new byte[paddedK];
         this.q8kShorts = new short[paddedK];
         this.q8Shorts = new short[padded];
+        this.q8LowSums = new int[padded / Q8_BLOCK];
         this.q8kScales = new float[maxTokens * paddedK / Q8K_BLOCK];
         this.q8kSums = new int[maxTokens * paddedK / 16];
         this.q8Int16Panels = new Int16Panels(maxTokens, maxCols);
@@ -243,6 +245,13 @@ public final class Activations {
                 if (tokens == 1) {
                     for (int i = 0; i < cols; i++) {
                         q8Shorts[i] = q8Values[i];
+                    }
+                    for (int b = 0; b < cols / Q8_BLOCK; b++) {
+                        int sum = 0;
+                        for (int j = 0; j < Q8_BLOCK / 2; j++) {
+                            sum += q8Values[Q8_BLOCK * b + j];
+                        }
+                        q8LowSums[b] = sum;
                     }
                 }
                 if (tokens == 1 && longRows()) {
@@ -420,6 +429,14 @@ public final class Activations {
             throw new IllegalStateException("Q8_0 input not prepared");
         }
         return q8Values;
+    }
+
+    /** For a single token, per block of the Q8_0 form, the sum of its first 16 values ({@link RowGroups}). */
+    int[] q8LowSums() {
+        if (!q8Ready || tokens != 1) {
+            throw new IllegalStateException("Q8_0 sums are prepared for a single token");
+        }
+        return q8LowSums;
     }
 
     /** As {@link #q8kShorts()}, for the Q8_0 form. */

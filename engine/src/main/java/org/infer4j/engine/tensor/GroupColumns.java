@@ -110,11 +110,11 @@ final class GroupColumns {
         C6.selectFrom(b2, b6).intoArray(work, 384);
         C7.selectFrom(b3, b7).intoArray(work, 448);
         for (int r = Math.max(rowFrom, base); r < Math.min(rowTo, base + RowGroups.GROUP); r++) {
-            // Byte j of the row: column j in the low nibble, j + 16 in the high one, both stored XOR 8, so that a
-            // sign-extending shift gives the quant minus 8.
+            // Byte j of the row: column j in the low nibble, as it is; j + 16 in the high one, stored XOR 8, so that a
+            // sign-extending shift gives the quant minus 8 (RowGroups).
             IntVector v = (IntVector) ByteVector.fromArray(ROW, work, 16 * (r - base))
                     .convertShape(VectorOperators.B2I, IntVector.SPECIES_512, 0);
-            IntVector low = v.lanewise(VectorOperators.LSHL, 28).lanewise(VectorOperators.ASHR, 28);
+            IntVector low = v.and(0x0F).sub(8);
             IntVector high = v.lanewise(VectorOperators.ASHR, 4);
             int at = (r - rowFrom) * quantStride + column;
             low.lanewise(VectorOperators.LSHL, 16).or(low.and(0xFFFF)).intoArray(quants, at);

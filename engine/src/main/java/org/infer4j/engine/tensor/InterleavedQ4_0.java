@@ -41,7 +41,7 @@ record InterleavedQ4_0(MemorySegment tiles, int groupedRows, int cols) implement
 
     @Override
     public void multiply(Activations x, float[] out, int outOffset, int groupFrom, int groupTo) {
-        multiply(tiles, cols, x.q8Shorts(), x.q8Scales(), out, outOffset, groupFrom, groupTo);
+        multiply(tiles, cols, x.q8Shorts(), x.q8LowSums(), x.q8Scales(), out, outOffset, groupFrom, groupTo);
     }
 
     @Override
@@ -94,15 +94,18 @@ record InterleavedQ4_0(MemorySegment tiles, int groupedRows, int cols) implement
                 tile[2 * row] = rowsOfGroup[block];
                 tile[2 * row + 1] = rowsOfGroup[block + 1];
                 for (int j = 0; j < 16; j++) {
-                    tile[QUANTS + GROUP * j + lane] = (byte) (rowsOfGroup[block + 2 + j] ^ 0x88);
+                    tile[QUANTS + GROUP * j + lane] = (byte) (rowsOfGroup[block + 2 + j] ^ 0x80);
                 }
             }
             MemorySegment.copy(tile, 0, tiles, ValueLayout.JAVA_BYTE, ((long) g * blocks + b) * TILE_BYTES, TILE_BYTES);
         }
     }
 
-    /** For groups {@code [groupFrom, groupTo)}: one token's Q8_0 values {@code xq}, block scales {@code xd}. */
-    private static void multiply(MemorySegment tiles, int cols, short[] xq, float[] xd, float[] out, int outOffset, int groupFrom,
+    /**
+     * For groups {@code [groupFrom, groupTo)}: one token's Q8_0 values {@code xq}, sums of each block's first 16
+     * values {@code xl}, block scales {@code xd}.
+     */
+    private static void multiply(MemorySegment tiles, int cols, short[] xq, int[] xl, float[] xd, float[] out, int outOffset, int groupFrom,
                          int groupTo) {
         int blocks = cols / 32;
         for (int g = groupFrom; g < groupTo; g++) {
@@ -114,11 +117,12 @@ record InterleavedQ4_0(MemorySegment tiles, int groupedRows, int cols) implement
                 for (int j = 0; j < 16; j++) {
                     ShortVector v = (ShortVector) ByteVector.fromMemorySegment(BYTES, tiles, t + QUANTS + GROUP * j, Kernels.LE)
                             .convertShape(VectorOperators.B2S, SHORTS, 0);
-                    // The low nibble sign-extended from bit 3; the high one from bit 7, which the widening already did.
-                    ShortVector low = v.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 12);
+                    // The low nibble as it is; the high one sign-extended from bit 7, which the widening already did.
+                    ShortVector low = v.and((short) 0x0F);
                     ShortVector high = v.lanewise(VectorOperators.ASHR, 4);
                     acc = acc.add(low.mul(xq[32 * b + j])).add(high.mul(xq[32 * b + j + 16]));
                 }
+                acc = acc.sub((short) (8 * xl[b])); // the low nibbles' 8 (RowGroups)
                 IntVector sum = acc.reinterpretAsInts();
                 // The rows' scales times the input's, from half precision in int lanes: the magnitude's bits moved
                 // to a float's place read as that float times 2^-112 (exactly, subnormal halves too), so 2^112 joins

@@ -132,8 +132,8 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
                             int at = row * rowBytes + b * BLOCK_BYTES + 16 + 32 * p + j;
                             long first = (long) LONGS.get(rowsOfGroup, at);
                             long second = (long) LONGS.get(rowsOfGroup, at + 16);
-                            even[i] = (first & 0x0F0F0F0F0F0F0F0FL | (second & 0x0F0F0F0F0F0F0F0FL) << 4) ^ 0x8888888888888888L;
-                            odd[i] = (first >>> 4 & 0x0F0F0F0F0F0F0F0FL | second & 0xF0F0F0F0F0F0F0F0L) ^ 0x8888888888888888L;
+                            even[i] = (first & 0x0F0F0F0F0F0F0F0FL | (second & 0x0F0F0F0F0F0F0F0FL) << 4) ^ 0x8080808080808080L;
+                            odd[i] = (first >>> 4 & 0x0F0F0F0F0F0F0F0FL | second & 0xF0F0F0F0F0F0F0F0L) ^ 0x8080808080808080L;
                         }
                         transpose(even);
                         transpose(odd);
@@ -197,11 +197,12 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
                     for (int j = 0; j < 16; j++) {
                         ShortVector v = (ShortVector) ByteVector.fromMemorySegment(BYTES, tiles, q + GROUP * j, Kernels.LE)
                                 .convertShape(VectorOperators.B2S, SHORTS, 0);
-                        // The low nibble sign-extended from bit 3; the high one from bit 7, which the widening already did.
-                        ShortVector low = v.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 12);
+                        // The low nibble as it is; the high one sign-extended from bit 7, which the widening already did.
+                        ShortVector low = v.and((short) 0x0F);
                         ShortVector high = v.lanewise(VectorOperators.ASHR, 4);
                         acc = acc.add(low.mul(xq[xo + j])).add(high.mul(xq[xo + j + 16]));
                     }
+                    acc = acc.sub((short) (8 * xs[16 * b + 2 * s])); // the low nibbles' 8 (RowGroups)
                     int xsum = xs[16 * b + 2 * s] + xs[16 * b + 2 * s + 1];
                     IntVector sum = acc.reinterpretAsInts();
                     // Σq·x = Σ(q − 8)·x + 8·Σx; rows 0..15 in the low halves of the int lanes, 16..31 in the high.

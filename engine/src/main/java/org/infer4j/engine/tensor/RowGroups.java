@@ -15,8 +15,11 @@ import jdk.incubator.vector.ShortVector;
  * <p>
  * Common to the layouts: in a vector of 32 packed bytes, lane {@code L} is row {@code L/2} of the group (L even) or
  * {@code 16 + L/2} (L odd), so that the int16 sums, read as ints, hold rows 0..15 in their low halves and 16..31 in
- * their high ones; nibbles are stored XOR 8, so a sign-extending shift reads each as its quant minus 8, and 32 of
- * those times int8 input fit an int16 lane.
+ * their high ones. The high nibble of a byte (column j + 16 of a block) is stored XOR 8, so one sign-extending
+ * shift reads it as its quant minus 8; the low one (column j) as it is, read with one AND. A block's int16 sum of
+ * the products is then Σ(q − 8)·x plus 8 times the input's first 16 values, which is subtracted at the end of the
+ * block: int16 arithmetic wraps, and the final Σ(q − 8)·x (|·| ≤ 32 × 8 × 127 = 32512) fits, so it comes out exact
+ * whatever the intermediate sums did. (Both nibbles XOR 8 cost a shift more per byte: ~10% of the loop's operations.)
  */
 sealed interface RowGroups permits InterleavedQ4_0, InterleavedQ4_K {
     int GROUP = 32;
