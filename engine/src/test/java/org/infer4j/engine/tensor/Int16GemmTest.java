@@ -86,7 +86,14 @@ class Int16GemmTest {
      */
     @Test
     void extremeQ4_0BlocksSumWithoutOverflow() {
-        int rows = 7, cols = 512, tokens = TileGemm.PANEL + 5;
+        extremeQ4_0Blocks(7, TileGemm.PANEL + 5);
+        // Two groups re-laid for one token (RowGroups): their int16 sums wrap on the way and come out exact.
+        extremeQ4_0Blocks(64, 1);
+        extremeQ4_0Blocks(64, TileGemm.PANEL + 5);
+    }
+
+    private static void extremeQ4_0Blocks(int rows, int tokens) {
+        int cols = 512;
         byte[] bytes = new byte[rows * cols / 32 * 18];
         for (int b = 0; b < rows * cols / 32; b++) {
             bytes[18 * b] = 0x00;
