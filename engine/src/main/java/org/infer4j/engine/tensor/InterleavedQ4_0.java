@@ -45,6 +45,21 @@ record InterleavedQ4_0(MemorySegment tiles, int groupedRows, int cols) implement
     }
 
     @Override
+    public void dequantizeRow(int row, float[] dst, int offset) {
+        int blocks = cols / 32;
+        int i = row % GROUP, lane = RowGroups.lane(i);
+        for (int b = 0; b < blocks; b++) {
+            long t = ((long) (row / GROUP) * blocks + b) * TILE_BYTES;
+            float d = Float.float16ToFloat(tiles.get(Kernels.HALF, t + 2 * i));
+            for (int j = 0; j < 16; j++) {
+                int packed = tiles.get(ValueLayout.JAVA_BYTE, t + QUANTS + GROUP * j + lane) & 0xFF;
+                dst[offset + b * 32 + j] = d * ((packed & 0x0F) - 8);
+                dst[offset + b * 32 + j + 16] = d * (((packed >>> 4) ^ 8) - 8);
+            }
+        }
+    }
+
+    @Override
     public void int16Tile(int rowFrom, int rowTo, int colFrom, int colTo, int[] quants, int quantStride, float[] dst,
                           int scaleOffset, int biasOffset, int scaleStride) {
         int blocks = cols / 32;

@@ -60,6 +60,27 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
     }
 
     @Override
+    public void dequantizeRow(int row, float[] dst, int offset) {
+        int blocks = cols / 256;
+        int i = row % GROUP, lane = RowGroups.lane(i);
+        for (int b = 0; b < blocks; b++) {
+            long t = ((long) (row / GROUP) * blocks + b) * TILE_BYTES;
+            float d = QuantLanes.half(tiles, t + HALVES + 2 * i);
+            float dmin = QuantLanes.half(tiles, t + HALVES + 2 * GROUP + 2 * i);
+            for (int s = 0; s < 8; s++) {
+                long sub = t + (long) SUB_BLOCK_BYTES * s;
+                float dl = d * QuantLanes.u8(tiles, sub + SCALES + i);
+                float ml = dmin * QuantLanes.u8(tiles, sub + MINS + i);
+                for (int j = 0; j < 16; j++) {
+                    int packed = QuantLanes.u8(tiles, sub + QUANTS + GROUP * j + lane);
+                    dst[offset + 256 * b + 32 * s + j] = dl * (packed & 0x0F) - ml;
+                    dst[offset + 256 * b + 32 * s + j + 16] = dl * ((packed >>> 4) ^ 8) - ml;
+                }
+            }
+        }
+    }
+
+    @Override
     public void int16Tile(int rowFrom, int rowTo, int colFrom, int colTo, int[] quants, int quantStride, float[] dst,
                           int scaleOffset, int biasOffset, int scaleStride) {
         int blocks = cols / 256;

@@ -267,6 +267,10 @@ public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols, In
 
     @Override
     public void dequantizeRow(int row, float[] dst, int offset) {
+        if (row < relaidRows()) {
+            groups.dequantizeRow(row, dst, offset);
+            return;
+        }
         int blocks = cols / 32;
         long rowByte = (long) row * blocks * BLOCK_BYTES;
         for (int b = 0; b < blocks; b++) {

@@ -369,6 +369,10 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols, In
 
     @Override
     public void dequantizeRow(int row, float[] dst, int offset) {
+        if (row < relaidRows()) {
+            groups.dequantizeRow(row, dst, offset);
+            return;
+        }
         int blocks = cols / 256;
         long rowByte = (long) row * blocks * BLOCK_BYTES;
         for (int b = 0; b < blocks; b++) {

@@ -43,6 +43,17 @@ sealed interface RowGroups permits InterleavedQ4_0, InterleavedQ4_K {
                    int scaleOffset, int biasOffset, int scaleStride);
 
     /**
+     * Row {@code row} (below {@link #groupedRows()}) as floats, as the matrix's own {@code dequantizeRow} gives it
+     * from the file: token embeddings are looked up this way, and must not bring the file's pages back.
+     */
+    void dequantizeRow(int row, float[] dst, int offset);
+
+    /** Lane of row {@code i} of a group in a vector of packed bytes (see above). */
+    static int lane(int i) {
+        return i < 16 ? 2 * i : 2 * (i - 16) + 1;
+    }
+
+    /**
      * Drops the first {@code bytes} of a mapped weight from this process's memory once they are re-laid: every kernel
      * reads the grouped rows from the copy, so the file's pages would only double the resident weights (the
      * operating system keeps them in its page cache). Heap segments (tests) are left alone.

@@ -21,8 +21,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * Weights re-laid for one token ({@link RowGroups}) are held once: after loading, the mapped file's pages of the
  * grouped rows are no longer resident in this process, and neither a generated token nor a batch brings them back
- * (both read the copy). Measured as the operating system reports it: the resident size of the file's mapping in
- * {@code /proc/self/smaps} (Linux).
+ * (both read the copy), nor does looking up a row (token embeddings). Measured as the operating system reports it:
+ * the resident size of the file's mapping in {@code /proc/self/smaps} (Linux).
  */
 class RelaidResidencyTest {
     @TempDir
@@ -57,6 +57,9 @@ class RelaidResidencyTest {
                 matmul.multiply(m, x, new float[n * rows]);
                 assertThat(residentKb(file)).as("after %d tokens", n).isLessThanOrEqualTo(4);
             }
+            float[] row = new float[cols];
+            m.dequantizeRow(rows / 2, row, 0); // a token's embedding
+            assertThat(residentKb(file)).as("after a row lookup").isLessThanOrEqualTo(4);
         }
     }
 
