@@ -1,9 +1,7 @@
 package org.infer4j.engine.tensor;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.stream.IntStream;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -33,10 +31,8 @@ record InterleavedQ4_0(MemorySegment tiles, int groupedRows, int cols) implement
         if (!RowGroups.supported() || rows < GROUP) {
             return null;
         }
-        int grouped = rows - rows % GROUP;
-        InterleavedQ4_0 groups = new InterleavedQ4_0(interleave(data, rows, cols), grouped, cols);
-        RowGroups.unload(data, (long) grouped * (cols / 32) * BLOCK_BYTES);
-        return groups;
+        return new InterleavedQ4_0(RowGroups.relay(data, rows, cols / 32, BLOCK_BYTES, TILE_BYTES,
+                InterleavedQ4_0::layOutGroup), rows - rows % GROUP, cols);
     }
 
     @Override
@@ -77,42 +73,20 @@ record InterleavedQ4_0(MemorySegment tiles, int groupedRows, int cols) implement
         }
     }
 
-    /**
-     * The tiles of a Q4_0 matrix's whole row groups, in memory the garbage collector frees with the matrix. Groups
-     * are laid out in parallel: this reads the whole tensor at load (single-threaded, a Qwen2.5-0.5B-shaped Q4_0
-     * file took 0.4 s more to load).
-     */
-    private static MemorySegment interleave(MemorySegment data, int rows, int cols) {
-        int blocks = cols / 32;
-        int groups = rows / GROUP;
-        MemorySegment tiles = Arena.ofAuto().allocate((long) groups * blocks * TILE_BYTES, 64);
-        int chunk = Math.max(1, Math.ceilDiv(1 << 20, blocks * TILE_BYTES));
-        IntStream.range(0, Math.ceilDiv(groups, chunk)).parallel().forEach(c -> {
-            long rowBytes = (long) blocks * BLOCK_BYTES;
-            byte[] rowsOfGroup = new byte[(int) (GROUP * rowBytes)];
-            byte[] tile = new byte[TILE_BYTES];
-            for (int g = c * chunk; g < Math.min(groups, (c + 1) * chunk); g++) {
-                interleaveGroup(data, g, blocks, rowsOfGroup, tile, tiles);
-            }
-        });
-        return tiles;
-    }
-
-    private static void interleaveGroup(MemorySegment data, int g, int blocks, byte[] rowsOfGroup, byte[] tile,
-                                        MemorySegment tiles) {
+    /** One group's tiles (RowGroups.GroupLayout). */
+    private static void layOutGroup(byte[] rowsOfGroup, int blocks, byte[] tiles) {
         int rowBytes = blocks * BLOCK_BYTES;
-        MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (long) g * GROUP * rowBytes, rowsOfGroup, 0, GROUP * rowBytes);
         for (int b = 0; b < blocks; b++) {
+            int t = b * TILE_BYTES;
             for (int lane = 0; lane < GROUP; lane++) {
                 int row = lane % 2 == 0 ? lane / 2 : 16 + lane / 2;
                 int block = row * rowBytes + b * BLOCK_BYTES;
-                tile[2 * row] = rowsOfGroup[block];
-                tile[2 * row + 1] = rowsOfGroup[block + 1];
+                tiles[t + 2 * row] = rowsOfGroup[block];
+                tiles[t + 2 * row + 1] = rowsOfGroup[block + 1];
                 for (int j = 0; j < 16; j++) {
-                    tile[QUANTS + GROUP * j + lane] = (byte) (rowsOfGroup[block + 2 + j] ^ 0x80);
+                    tiles[t + QUANTS + GROUP * j + lane] = (byte) (rowsOfGroup[block + 2 + j] ^ 0x80);
                 }
             }
-            MemorySegment.copy(tile, 0, tiles, ValueLayout.JAVA_BYTE, ((long) g * blocks + b) * TILE_BYTES, TILE_BYTES);
         }
     }
 

@@ -1,12 +1,9 @@
 package org.infer4j.engine.tensor;
 
+import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.util.stream.IntStream;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -48,10 +45,8 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
         if (!RowGroups.supported() || rows < GROUP) {
             return null;
         }
-        int grouped = rows - rows % GROUP;
-        InterleavedQ4_K groups = new InterleavedQ4_K(interleave(data, rows, cols), grouped, cols);
-        RowGroups.unload(data, (long) grouped * (cols / 256) * BLOCK_BYTES);
-        return groups;
+        return new InterleavedQ4_K(RowGroups.relay(data, rows, cols / 256, BLOCK_BYTES, TILE_BYTES,
+                InterleavedQ4_K::layOutGroup), rows - rows % GROUP, cols);
     }
 
     @Override
@@ -108,42 +103,26 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
         }
     }
 
-    /** The tiles of the whole row groups, laid out in parallel, in memory the garbage collector frees with the matrix. */
-    private static MemorySegment interleave(MemorySegment data, int rows, int cols) {
-        int blocks = cols / 256;
-        int groups = rows / GROUP;
-        MemorySegment tiles = Arena.ofAuto().allocate((long) groups * blocks * TILE_BYTES, 64);
-        int chunk = Math.max(1, Math.ceilDiv(1 << 20, blocks * TILE_BYTES));
-        IntStream.range(0, Math.ceilDiv(groups, chunk)).parallel().forEach(c -> {
-            byte[] rowsOfGroup = new byte[GROUP * blocks * BLOCK_BYTES];
-            byte[] tile = new byte[TILE_BYTES];
-            for (int g = c * chunk; g < Math.min(groups, (c + 1) * chunk); g++) {
-                interleaveGroup(data, g, blocks, rowsOfGroup, tile, tiles);
-            }
-        });
-        return tiles;
-    }
-
-    private static void interleaveGroup(MemorySegment data, int g, int blocks, byte[] rowsOfGroup, byte[] tile,
-                                        MemorySegment tiles) {
+    /** One group's tiles (RowGroups.GroupLayout). */
+    private static void layOutGroup(byte[] rowsOfGroup, int blocks, byte[] tiles) {
         int rowBytes = blocks * BLOCK_BYTES;
         long[] even = new long[8], odd = new long[8];
-        MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (long) g * GROUP * rowBytes, rowsOfGroup, 0, GROUP * rowBytes);
         for (int b = 0; b < blocks; b++) {
+            int t = b * TILE_BYTES;
             for (int row = 0; row < GROUP; row++) {
                 int block = row * rowBytes + b * BLOCK_BYTES;
-                tile[HALVES + 2 * row] = rowsOfGroup[block];
-                tile[HALVES + 2 * row + 1] = rowsOfGroup[block + 1];
-                tile[HALVES + 2 * GROUP + 2 * row] = rowsOfGroup[block + 2];
-                tile[HALVES + 2 * GROUP + 2 * row + 1] = rowsOfGroup[block + 3];
+                tiles[t + HALVES + 2 * row] = rowsOfGroup[block];
+                tiles[t + HALVES + 2 * row + 1] = rowsOfGroup[block + 1];
+                tiles[t + HALVES + 2 * GROUP + 2 * row] = rowsOfGroup[block + 2];
+                tiles[t + HALVES + 2 * GROUP + 2 * row + 1] = rowsOfGroup[block + 3];
                 for (int s = 0; s < 8; s++) {
-                    tile[SUB_BLOCK_BYTES * s + SCALES + row] = (byte) scaleOrMin(rowsOfGroup, block + 4, s);
-                    tile[SUB_BLOCK_BYTES * s + MINS + row] = (byte) scaleOrMin(rowsOfGroup, block + 4, s + 8);
+                    tiles[t + SUB_BLOCK_BYTES * s + SCALES + row] = (byte) scaleOrMin(rowsOfGroup, block + 4, s);
+                    tiles[t + SUB_BLOCK_BYTES * s + MINS + row] = (byte) scaleOrMin(rowsOfGroup, block + 4, s + 8);
                 }
             }
             // Eight bytes at a time: the file's bytes j.. and j + 16.. of a run of 32 hold sub-blocks 2p (low
             // nibbles) and 2p + 1 (high); a tile byte pairs columns j and j + 16 of one sub-block. Eight lanes' longs
-            // transposed give the eight lanes' bytes of one j in one long (a byte at a time took 0.4 s a GB).
+            // transposed give the eight lanes' bytes of one j in one long.
             for (int lanes = 0; lanes < GROUP; lanes += 8) {
                 for (int p = 0; p < 4; p++) {
                     for (int j = 0; j < 16; j += 8) {
@@ -158,15 +137,14 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
                         }
                         transpose(even);
                         transpose(odd);
-                        int to = SUB_BLOCK_BYTES * 2 * p + QUANTS + GROUP * j + lanes;
+                        int to = t + SUB_BLOCK_BYTES * 2 * p + QUANTS + GROUP * j + lanes;
                         for (int k = 0; k < 8; k++) {
-                            LONGS.set(tile, to + GROUP * k, even[k]);
-                            LONGS.set(tile, to + SUB_BLOCK_BYTES + GROUP * k, odd[k]);
+                            LONGS.set(tiles, to + GROUP * k, even[k]);
+                            LONGS.set(tiles, to + SUB_BLOCK_BYTES + GROUP * k, odd[k]);
                         }
                     }
                 }
             }
-            MemorySegment.copy(tile, 0, tiles, ValueLayout.JAVA_BYTE, ((long) g * blocks + b) * TILE_BYTES, TILE_BYTES);
         }
     }
 

@@ -1,6 +1,9 @@
 package org.infer4j.engine.tensor;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.stream.IntStream;
 import jdk.incubator.vector.ShortVector;
 
 /**
@@ -51,6 +54,37 @@ sealed interface RowGroups permits InterleavedQ4_0, InterleavedQ4_K {
     /** Lane of row {@code i} of a group in a vector of packed bytes (see above). */
     static int lane(int i) {
         return i < 16 ? 2 * i : 2 * (i - 16) + 1;
+    }
+
+    /** Lays out one group: its 32 rows' bytes from the file in, its {@code blocks} tiles (one after another) out. */
+    @FunctionalInterface
+    interface GroupLayout {
+        void layOut(byte[] rowsOfGroup, int blocks, byte[] tiles);
+    }
+
+    /**
+     * The tiles of {@code data}'s whole groups of {@code rows} (each row {@code blocks} blocks of {@code blockBytes}
+     * in the file, each group {@code blocks} tiles of {@code tileBytes}), laid out in parallel into memory the
+     * garbage collector frees with the matrix; the file's bytes of those rows are then unloaded. This reads the whole
+     * tensor at load (a Qwen2.5-0.5B-shaped Q4_0 file 0.25 -> 0.55 s).
+     */
+    static MemorySegment relay(MemorySegment data, int rows, int blocks, int blockBytes, int tileBytes, GroupLayout layout) {
+        int groups = rows / GROUP;
+        int rowBytes = blocks * blockBytes;
+        int groupBytes = blocks * tileBytes;
+        MemorySegment tiles = Arena.ofAuto().allocate((long) groups * groupBytes, 64);
+        int chunk = Math.max(1, Math.ceilDiv(1 << 20, groupBytes));
+        IntStream.range(0, Math.ceilDiv(groups, chunk)).parallel().forEach(c -> {
+            byte[] rowsOfGroup = new byte[GROUP * rowBytes];
+            byte[] groupTiles = new byte[groupBytes];
+            for (int g = c * chunk; g < Math.min(groups, (c + 1) * chunk); g++) {
+                MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (long) g * GROUP * rowBytes, rowsOfGroup, 0, GROUP * rowBytes);
+                layout.layOut(rowsOfGroup, blocks, groupTiles);
+                MemorySegment.copy(groupTiles, 0, tiles, ValueLayout.JAVA_BYTE, (long) g * groupBytes, groupBytes);
+            }
+        });
+        unload(data, (long) groups * GROUP * rowBytes);
+        return tiles;
     }
 
     /**
