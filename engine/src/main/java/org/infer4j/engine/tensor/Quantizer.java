@@ -3,6 +3,9 @@ package org.infer4j.engine.tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * Quantizers, bit-exact with ggml's: the reference ones that llama-quantize uses for weights
@@ -20,6 +23,10 @@ public final class Quantizer {
      * {@code rint(x * 127/amax)} (round half to even, as the AVX path of {@code quantize_row_q8_0} does).
      */
     static void quantizeQ8Activations(float[] x, int xOff, int n, byte[] q, int qOff, float[] scales, int sOff) {
+        if (Kernels.LANES == 16) {
+            quantizeQ8Vectors(x, xOff, n, q, qOff, scales, sOff);
+            return;
+        }
         for (int b = 0; b < n / QK; b++) {
             int base = xOff + b * QK;
             float amax = absMax(x, base, QK);
@@ -29,6 +36,30 @@ public final class Quantizer {
             for (int j = 0; j < QK; j++) {
                 q[qOff + b * QK + j] = (byte) Math.rint(x[base + j] * id);
             }
+        }
+    }
+
+    /** 1.5 · 2^23: added to a float of magnitude below 2^22 and taken off again, it rounds it to an integer, ties to even. */
+    private static final float ROUNDING = 12582912f;
+
+    /**
+     * {@link #quantizeQ8Activations} two vectors per block, the same bits: the same float products, rounded to
+     * nearest-even as {@code Math.rint} does (|x·id| ≤ 127). The scalar loop, one {@code rint} per value, was
+     * 3.7% of a Qwen2.5-0.5B-shaped Q4_0 prompt.
+     */
+    private static void quantizeQ8Vectors(float[] x, int xOff, int n, byte[] q, int qOff, float[] scales, int sOff) {
+        for (int b = 0; b < n / QK; b++) {
+            int base = xOff + b * QK;
+            FloatVector v0 = FloatVector.fromArray(Kernels.FLOATS, x, base);
+            FloatVector v1 = FloatVector.fromArray(Kernels.FLOATS, x, base + 16);
+            float amax = v0.abs().max(v1.abs()).reduceLanes(VectorOperators.MAX);
+            float d = amax / 127f;
+            float id = amax != 0 ? 127f / amax : 0f;
+            scales[sOff + b] = Half.roundToF16(d);
+            ((ByteVector) v0.mul(id).add(ROUNDING).sub(ROUNDING).convert(VectorOperators.F2I, 0)
+                    .convertShape(VectorOperators.I2B, ByteVector.SPECIES_128, 0)).intoArray(q, qOff + b * QK);
+            ((ByteVector) v1.mul(id).add(ROUNDING).sub(ROUNDING).convert(VectorOperators.F2I, 0)
+                    .convertShape(VectorOperators.I2B, ByteVector.SPECIES_128, 0)).intoArray(q, qOff + b * QK + 16);
         }
     }
 
