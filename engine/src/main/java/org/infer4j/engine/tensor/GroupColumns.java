@@ -50,7 +50,7 @@ final class GroupColumns {
             case 2 -> new int[] {(j >> 3) << 2 | (lane >> 4 & 1) << 1 | (lane >> 3 & 1),
                     (j & 1) << 5 | (j >> 2 & 1) << 4 | (j >> 1 & 1) << 3 | (lane & 7)};
             default -> {
-                int row = lane >> 1 | (lane & 1) << 4;
+                int row = RowGroups.row(lane);
                 yield new int[] {row >> 2, (row & 3) << 4 | j};
             }
         };

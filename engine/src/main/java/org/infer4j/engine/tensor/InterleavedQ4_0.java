@@ -79,7 +79,7 @@ record InterleavedQ4_0(MemorySegment tiles, int groupedRows, int cols) implement
         for (int b = 0; b < blocks; b++) {
             int t = b * TILE_BYTES;
             for (int lane = 0; lane < GROUP; lane++) {
-                int row = lane % 2 == 0 ? lane / 2 : 16 + lane / 2;
+                int row = RowGroups.row(lane);
                 int block = row * rowBytes + b * BLOCK_BYTES;
                 tiles[t + 2 * row] = rowsOfGroup[block];
                 tiles[t + 2 * row + 1] = rowsOfGroup[block + 1];

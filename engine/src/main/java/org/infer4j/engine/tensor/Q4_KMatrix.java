@@ -29,6 +29,10 @@ import org.infer4j.gguf.GgmlType;
 public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols, InterleavedQ4_K groups)
         implements WeightMatrix, Int16Tiles {
     private static final int BLOCK_BYTES = 144;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(Kernels.LE);
+    private static final ValueLayout.OfShort HALF = Kernels.HALF;
+    /** Two longs: a super-block's eight scale bytes and eight min bytes. */
+    private static final VectorSpecies<Long> PAIR = LongVector.SPECIES_128;
 
     /**
      * Wraps the file's bytes, and re-lays its whole groups of 32 rows for the one-token kernel
@@ -37,10 +41,6 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols, In
     public Q4_KMatrix(String name, MemorySegment data, int rows, int cols) {
         this(name, data, rows, cols, InterleavedQ4_K.of(data, rows, cols));
     }
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(Kernels.LE);
-    private static final ValueLayout.OfShort HALF = Kernels.HALF;
-    /** Two longs: a super-block's eight scale bytes and eight min bytes. */
-    private static final VectorSpecies<Long> PAIR = LongVector.SPECIES_128;
 
     @Override
     public GgmlType type() {

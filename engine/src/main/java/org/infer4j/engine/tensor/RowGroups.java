@@ -10,9 +10,9 @@ import jdk.incubator.vector.ShortVector;
  * A weight matrix's whole groups of {@value #GROUP} rows, re-laid at load so that one vector load holds the same
  * packed byte of all the group's rows, for the one-token kernel (llama.cpp repacks Q4_0 and Q4_K for the same
  * reason): Q4_0 and Q4_K. The row-at-a-time kernels are bound by their instruction count (~61 per Q4_0 block of two
- * rows, half of them scalar, ~9 GB/s a thread); here a column pair of 32 rows costs a load, a sign extension, three shifts, two
- * int16 multiplies and two adds. One implementation per type; rows past the last group stay with the type's row
- * kernel. A tile is read front to back, in the order it is laid out: Q4_K's first tiles kept the scale bytes of
+ * rows, half of them scalar, ~9 GB/s a thread); here a column pair of 32 rows costs a load, a sign extension, an AND,
+ * a shift, two int16 multiplies and two adds. One implementation per type; rows past the last group stay with the
+ * type's row kernel. A tile is read front to back, in the order it is laid out: Q4_K's first tiles kept the scale bytes of
  * all sub-blocks ahead of the quants and read them as it went (three interleaved streams within 4.7 KB), and ran at
  * 7.2 GB/s a thread from memory against 15.5 once each sub-block's scales sat right before its quants.
  * <p>
@@ -54,6 +54,11 @@ sealed interface RowGroups permits InterleavedQ4_0, InterleavedQ4_K {
     /** Lane of row {@code i} of a group in a vector of packed bytes (see above). */
     static int lane(int i) {
         return i < 16 ? 2 * i : 2 * (i - 16) + 1;
+    }
+
+    /** Row of a group held in lane {@code lane} of a vector of packed bytes: {@link #lane}'s inverse. */
+    static int row(int lane) {
+        return lane % 2 == 0 ? lane / 2 : 16 + lane / 2;
     }
 
     /** Lays out one group: its 32 rows' bytes from the file in, its {@code blocks} tiles (one after another) out. */

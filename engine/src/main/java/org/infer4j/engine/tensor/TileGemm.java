@@ -46,13 +46,9 @@ final class TileGemm {
 
     /**
      * Touches panel {@code panel}'s share (of {@code panelCount}) of the tile after the one at row group {@code g},
-     * columns from {@code k}, of a range ending at {@code rowTo} (see {@link #touch}); returns the bytes' sum.
+     * columns from {@code k}, of a range ending at {@code rowTo} (see {@link #touch}), its rows from {@code rowFloor}
+     * on (those before it are read from a re-laid copy); returns the bytes' sum.
      */
-    static int touchNext(WeightMatrix w, int g, int k, int rowTo, int panel, int panelCount) {
-        return touchNext(w, g, k, rowTo, panel, panelCount, 0);
-    }
-
-    /** As above, touching only rows from {@code rowFloor} on (those before it are read from a re-laid copy). */
     static int touchNext(WeightMatrix w, int g, int k, int rowTo, int panel, int panelCount, int rowFloor) {
         // The tile after this one: this group's next columns, else the next group's first ones (none after the last).
         int cols = w.cols();
@@ -137,7 +133,7 @@ final class TileGemm {
                 int kLen = Math.min(K_CHUNK, cols - k);
                 w.dequantizeTile(g, g + groupRows, k, k + kLen, scratch, K_CHUNK);
                 for (int p = 0; p < panelCount; p++) {
-                    touched += touchNext(w, g, k, rowTo, p, panelCount);
+                    touched += touchNext(w, g, k, rowTo, p, panelCount, 0);
                     int xo = p * cols * PANEL + k * PANEL;
                     int vectors = Math.ceilDiv(Math.min(PANEL, tokens - p * PANEL), Kernels.LANES);
                     int so = sums + p * PANEL;
