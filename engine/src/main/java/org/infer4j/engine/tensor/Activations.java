@@ -47,6 +47,7 @@ public final class Activations {
     private final int[] q8LowSums;
     private final float[] q8kScales;
     private final int[] q8kSums;
+    private final int[] q8kCentring;
     private final int maxTokens;
     private final int maxCols;
     /** The Q8_0 and Q8_K forms laid out for {@link Int16Gemm} (allocated on the first batch that needs them). */
@@ -98,6 +99,7 @@ public final class Activations {
         this.q8LowSums = new int[padded / Q8_BLOCK];
         this.q8kScales = new float[maxTokens * paddedK / Q8K_BLOCK];
         this.q8kSums = new int[maxTokens * paddedK / 16];
+        this.q8kCentring = new int[paddedK / 8];
         this.q8Int16Panels = new Int16Panels(maxTokens, maxCols);
         this.q8kInt16Panels = new Int16Panels(maxTokens, maxCols);
     }
@@ -288,6 +290,13 @@ public final class Activations {
                         }
                         for (int i = 0; i < Q8K_BLOCK; i++) {
                             q8kShorts[Q8K_BLOCK * b + i] = q8kValues[Q8K_BLOCK * b + i];
+                        }
+                        for (int e = 0; e < Q8K_BLOCK / 8; e++) {
+                            int sum = 0;
+                            for (int i = 0; i < 8; i++) {
+                                sum += q8kValues[Q8K_BLOCK * b + 8 * e + i];
+                            }
+                            q8kCentring[Q8K_BLOCK / 8 * b + e] = 32 * sum;
                         }
                         for (int i = 0; i < Q8K_BLOCK; i++) {
                             int at4 = Q8K_BLOCK * b + Q4_KMatrix.NIBBLE_ORDER[i], at6 = Q8K_BLOCK * b + Q6_KMatrix.NIBBLE_ORDER[i];
@@ -544,6 +553,17 @@ public final class Activations {
             throw new IllegalStateException("Q8_K values as shorts are prepared for a single token");
         }
         return q8kShorts;
+    }
+
+    /**
+     * For a single token, 32 times the sum of every eight int8 values of the Q8_K form: what centring Q6_K's quants
+     * (q − 32) takes off an int16 sum of eight products ({@link InterleavedQ6_K}).
+     */
+    int[] q8kCentring() {
+        if (!q8kReady || tokens != 1) {
+            throw new IllegalStateException("Q8_K sums are prepared for a single token");
+        }
+        return q8kCentring;
     }
 
     /** {@link #q4kFloats()} as the int8 values themselves, for rows past {@link Kernels#LONG_ROW}. */

@@ -86,7 +86,7 @@ final class Int16Gemm {
                 w.int16Tile(g, g + groupRows, k, k + kLen, ints, K_CHUNK, scratch, scaleAt, biasAt, CHUNK_BLOCKS);
                 int chunkBlocks = kLen / BLOCK;
                 for (int p = 0; p < panelCount; p++) {
-                    touched += TileGemm.touchNext(w, g, k, rowTo, p, panelCount, w.relaidRows());
+                    touched += TileGemm.touchNext(w, g, k, rowTo, p, panelCount);
                     int xo = p * cols * PANEL + k * PANEL;
                     int so = (p * blocks + k / BLOCK) * PANEL;
                     int co = sums + p * PANEL;

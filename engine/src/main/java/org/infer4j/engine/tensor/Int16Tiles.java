@@ -18,10 +18,4 @@ sealed interface Int16Tiles extends WeightMatrix permits Q4_0Matrix, Q4_KMatrix 
 
     /** Whether the blocks' weights carry a constant ({@code bias}) besides the scaled quants. */
     boolean biased();
-
-    /**
-     * Rows from the start that {@link #int16Tile} reads from a re-laid copy, not from the file (0 if none): the
-     * batched kernel must not touch their bytes in the mapping ({@link TileGemm#touchNext}), which were unloaded.
-     */
-    int relaidRows();
 }

@@ -36,6 +36,16 @@ record InterleavedQ4_0(MemorySegment tiles, int groupedRows, int cols) implement
     }
 
     @Override
+    public int tileColumns() {
+        return 32;
+    }
+
+    @Override
+    public int tileBytes() {
+        return TILE_BYTES;
+    }
+
+    @Override
     public void multiply(Activations x, float[] out, int outOffset, int groupFrom, int groupTo) {
         multiply(tiles, cols, x.q8Shorts(), x.q8LowSums(), x.q8Scales(), out, outOffset, groupFrom, groupTo);
     }
@@ -55,8 +65,11 @@ record InterleavedQ4_0(MemorySegment tiles, int groupedRows, int cols) implement
         }
     }
 
-    @Override
-    public void int16Tile(int rowFrom, int rowTo, int colFrom, int colTo, int[] quants, int quantStride, float[] dst,
+    /**
+     * {@link Int16Tiles#int16Tile} for rows {@code [rowFrom, rowTo)} within the groups, from the tiles
+     * ({@link GroupColumns}): the batched kernel never reads the file's bytes of these rows.
+     */
+    void int16Tile(int rowFrom, int rowTo, int colFrom, int colTo, int[] quants, int quantStride, float[] dst,
                           int scaleOffset, int biasOffset, int scaleStride) {
         int blocks = cols / 32;
         byte[] work = GroupColumns.work();

@@ -50,6 +50,16 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
     }
 
     @Override
+    public int tileColumns() {
+        return 256;
+    }
+
+    @Override
+    public int tileBytes() {
+        return TILE_BYTES;
+    }
+
+    @Override
     public void multiply(Activations x, float[] out, int outOffset, int groupFrom, int groupTo) {
         multiply(tiles, cols, x.q8kShorts(), x.q8kScales(), x.q8kSums(), out, outOffset, groupFrom, groupTo);
     }
@@ -75,8 +85,11 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
         }
     }
 
-    @Override
-    public void int16Tile(int rowFrom, int rowTo, int colFrom, int colTo, int[] quants, int quantStride, float[] dst,
+    /**
+     * {@link Int16Tiles#int16Tile} for rows {@code [rowFrom, rowTo)} within the groups, from the tiles
+     * ({@link GroupColumns}): the batched kernel never reads the file's bytes of these rows.
+     */
+    void int16Tile(int rowFrom, int rowTo, int colFrom, int colTo, int[] quants, int quantStride, float[] dst,
                           int scaleOffset, int biasOffset, int scaleStride) {
         int blocks = cols / 256;
         byte[] work = GroupColumns.work();
@@ -135,8 +148,8 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
                             even[i] = (first & 0x0F0F0F0F0F0F0F0FL | (second & 0x0F0F0F0F0F0F0F0FL) << 4) ^ 0x8080808080808080L;
                             odd[i] = (first >>> 4 & 0x0F0F0F0F0F0F0F0FL | second & 0xF0F0F0F0F0F0F0F0L) ^ 0x8080808080808080L;
                         }
-                        transpose(even);
-                        transpose(odd);
+                        RowGroups.transposeBytes(even);
+                        RowGroups.transposeBytes(odd);
                         int to = t + SUB_BLOCK_BYTES * 2 * p + QUANTS + GROUP * j + lanes;
                         for (int k = 0; k < 8; k++) {
                             LONGS.set(tiles, to + GROUP * k, even[k]);
@@ -145,26 +158,6 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
                     }
                 }
             }
-        }
-    }
-
-    /** Byte k of {@code x[i]} to byte i of {@code x[k]}: three rounds of swapping halves, quarters and bytes. */
-    private static void transpose(long[] x) {
-        for (int i = 0; i < 4; i++) {
-            long a = x[i], b = x[i + 4];
-            x[i] = a & 0xFFFFFFFFL | b << 32;
-            x[i + 4] = a >>> 32 | b & 0xFFFFFFFF00000000L;
-        }
-        for (int h = 0; h < 4; h++) {
-            int i = h % 2 + 4 * (h / 2); // 0, 1, 4, 5
-            long a = x[i], b = x[i + 2];
-            x[i] = a & 0x0000FFFF0000FFFFL | (b & 0x0000FFFF0000FFFFL) << 16;
-            x[i + 2] = a >>> 16 & 0x0000FFFF0000FFFFL | b & 0xFFFF0000FFFF0000L;
-        }
-        for (int i = 0; i < 8; i += 2) {
-            long a = x[i], b = x[i + 1];
-            x[i] = a & 0x00FF00FF00FF00FFL | (b & 0x00FF00FF00FF00FFL) << 8;
-            x[i + 1] = a >>> 8 & 0x00FF00FF00FF00FFL | b & 0xFF00FF00FF00FF00L;
         }
     }
 

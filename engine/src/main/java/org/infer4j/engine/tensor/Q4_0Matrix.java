@@ -261,6 +261,11 @@ public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols, In
     }
 
     @Override
+    public int touchRelaid(int rowFrom, int rowTo, int colFrom, int colTo, int part, int parts) {
+        return groups == null || rowFrom >= rowTo ? 0 : groups.touch(rowFrom, rowTo, colFrom, colTo, part, parts);
+    }
+
+    @Override
     public int relaidRows() {
         return groups == null ? 0 : groups.groupedRows();
     }

@@ -1,6 +1,5 @@
 package org.infer4j.engine.tensor;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.stream.IntStream;
@@ -9,7 +8,7 @@ import jdk.incubator.vector.ShortVector;
 /**
  * A weight matrix's whole groups of {@value #GROUP} rows, re-laid at load so that one vector load holds the same
  * packed byte of all the group's rows, for the one-token kernel (llama.cpp repacks Q4_0 and Q4_K for the same
- * reason): Q4_0 and Q4_K. The row-at-a-time kernels are bound by their instruction count (~61 per Q4_0 block of two
+ * reason): Q4_0, Q4_K and Q6_K. The row-at-a-time kernels are bound by their instruction count (~61 per Q4_0 block of two
  * rows, half of them scalar, ~9 GB/s a thread); here a column pair of 32 rows costs a load, a sign extension, an AND,
  * a shift, two int16 multiplies and two adds. One implementation per type; rows past the last group stay with the
  * type's row kernel. A tile is read front to back, in the order it is laid out: Q4_K's first tiles kept the scale bytes of
@@ -24,7 +23,7 @@ import jdk.incubator.vector.ShortVector;
  * block: int16 arithmetic wraps, and the final Σ(q − 8)·x (|·| ≤ 32 × 8 × 127 = 32512) fits, so it comes out exact
  * whatever the intermediate sums did. (Both nibbles XOR 8 cost a shift more per byte: ~10% of the loop's operations.)
  */
-sealed interface RowGroups permits InterleavedQ4_0, InterleavedQ4_K {
+sealed interface RowGroups permits InterleavedQ4_0, InterleavedQ4_K, InterleavedQ6_K {
     int GROUP = 32;
 
     /** Whether this machine's vectors fit the layouts: 32 int16 lanes (AVX-512). Elsewhere the row kernels run. */
@@ -35,15 +34,41 @@ sealed interface RowGroups permits InterleavedQ4_0, InterleavedQ4_K {
     /** Rows the groups cover. */
     int groupedRows();
 
-    /** For groups {@code [groupFrom, groupTo)}: {@code out[outOffset + row] = dot(row, x)}, x prepared for one token. */
-    void multiply(Activations x, float[] out, int outOffset, int groupFrom, int groupTo);
+    /** The re-laid copy. */
+    MemorySegment tiles();
+
+    /** Columns of the matrix. */
+    int cols();
+
+    /** Columns one tile covers (a block of the type). */
+    int tileColumns();
+
+    /** Bytes of one tile. */
+    int tileBytes();
 
     /**
-     * {@link Int16Tiles#int16Tile} for rows {@code [rowFrom, rowTo)} within the groups, from the tiles
-     * ({@link GroupColumns}): the batched kernel never reads the file's bytes of these rows.
+     * Part {@code part} of {@code parts} of the cache lines that the tiles of rows {@code [rowFrom, rowTo)} × columns
+     * {@code [colFrom, colTo)} occupy: loads one byte of each and returns their sum ({@link TileGemm#touchNext}'s
+     * prefetch, for the copy). A group's tiles are contiguous, so its lines are split among the parts rather than
+     * its rows, which each touch the whole group.
      */
-    void int16Tile(int rowFrom, int rowTo, int colFrom, int colTo, int[] quants, int quantStride, float[] dst,
-                   int scaleOffset, int biasOffset, int scaleStride);
+    default int touch(int rowFrom, int rowTo, int colFrom, int colTo, int part, int parts) {
+        MemorySegment tiles = tiles();
+        int blocks = cols() / tileColumns();
+        int sum = 0;
+        for (int g = rowFrom / GROUP; g * GROUP < rowTo; g++) {
+            long from = ((long) g * blocks + colFrom / tileColumns()) * tileBytes();
+            long lines = (((long) g * blocks + Math.ceilDiv(colTo, tileColumns())) * tileBytes() - from + 63) / 64;
+            long first = lines * part / parts, last = lines * (part + 1) / parts;
+            for (long line = first; line < last; line++) {
+                sum += tiles.get(ValueLayout.JAVA_BYTE, from + 64 * line);
+            }
+        }
+        return sum;
+    }
+
+    /** For groups {@code [groupFrom, groupTo)}: {@code out[outOffset + row] = dot(row, x)}, x prepared for one token. */
+    void multiply(Activations x, float[] out, int outOffset, int groupFrom, int groupTo);
 
     /**
      * Row {@code row} (below {@link #groupedRows()}) as floats, as the matrix's own {@code dequantizeRow} gives it
@@ -61,6 +86,26 @@ sealed interface RowGroups permits InterleavedQ4_0, InterleavedQ4_K {
         return lane % 2 == 0 ? lane / 2 : 16 + lane / 2;
     }
 
+    /** Byte k of {@code x[i]} to byte i of {@code x[k]}: three rounds of swapping halves, quarters and bytes. */
+    static void transposeBytes(long[] x) {
+        for (int i = 0; i < 4; i++) {
+            long a = x[i], b = x[i + 4];
+            x[i] = a & 0xFFFFFFFFL | b << 32;
+            x[i + 4] = a >>> 32 | b & 0xFFFFFFFF00000000L;
+        }
+        for (int h = 0; h < 4; h++) {
+            int i = h % 2 + 4 * (h / 2); // 0, 1, 4, 5
+            long a = x[i], b = x[i + 2];
+            x[i] = a & 0x0000FFFF0000FFFFL | (b & 0x0000FFFF0000FFFFL) << 16;
+            x[i + 2] = a >>> 16 & 0x0000FFFF0000FFFFL | b & 0xFFFF0000FFFF0000L;
+        }
+        for (int i = 0; i < 8; i += 2) {
+            long a = x[i], b = x[i + 1];
+            x[i] = a & 0x00FF00FF00FF00FFL | (b & 0x00FF00FF00FF00FFL) << 8;
+            x[i + 1] = a >>> 8 & 0x00FF00FF00FF00FFL | b & 0xFF00FF00FF00FF00L;
+        }
+    }
+
     /** Lays out one group: its 32 rows' bytes from the file in, its {@code blocks} tiles (one after another) out. */
     @FunctionalInterface
     interface GroupLayout {
@@ -70,14 +115,14 @@ sealed interface RowGroups permits InterleavedQ4_0, InterleavedQ4_K {
     /**
      * The tiles of {@code data}'s whole groups of {@code rows} (each row {@code blocks} blocks of {@code blockBytes}
      * in the file, each group {@code blocks} tiles of {@code tileBytes}), laid out in parallel into memory the
-     * garbage collector frees with the matrix; the file's bytes of those rows are then unloaded. This reads the whole
+     * garbage collector frees with the matrix ({@link LargePages}); the file's bytes of those rows are then unloaded. This reads the whole
      * tensor at load (a Qwen2.5-0.5B-shaped Q4_0 file 0.25 -> 0.55 s).
      */
     static MemorySegment relay(MemorySegment data, int rows, int blocks, int blockBytes, int tileBytes, GroupLayout layout) {
         int groups = rows / GROUP;
         int rowBytes = blocks * blockBytes;
         int groupBytes = blocks * tileBytes;
-        MemorySegment tiles = Arena.ofAuto().allocate((long) groups * groupBytes, 64);
+        MemorySegment tiles = LargePages.allocate((long) groups * groupBytes);
         int chunk = Math.max(1, Math.ceilDiv(1 << 20, groupBytes));
         IntStream.range(0, Math.ceilDiv(groups, chunk)).parallel().forEach(c -> {
             byte[] rowsOfGroup = new byte[GROUP * rowBytes];

@@ -51,6 +51,23 @@ public sealed interface WeightMatrix permits F32Matrix, F16Matrix, BF16Matrix, Q
     /** Writes row {@code row} as floats into {@code dst[offset ..]} (embedding lookups, tests). */
     void dequantizeRow(int row, float[] dst, int offset);
 
+    /**
+     * Rows from the start that the kernels read from a copy re-laid at load ({@link RowGroups}), not from the file (0
+     * if none): the batched kernels must not touch their bytes in the mapping ({@link TileGemm#touchNext}), which were
+     * unloaded.
+     */
+    default int relaidRows() {
+        return 0;
+    }
+
+    /**
+     * {@link RowGroups#touch} on the re-laid copy for rows {@code [rowFrom, rowTo)} (below {@link #relaidRows}), part
+     * {@code part} of {@code parts}; 0 where there is no copy.
+     */
+    default int touchRelaid(int rowFrom, int rowTo, int colFrom, int colTo, int part, int parts) {
+        return 0;
+    }
+
     /** Wraps {@code data} (the tensor's bytes) as a matrix, or fails naming the tensor if its type is not supported. */
     static WeightMatrix of(String name, GgmlType type, MemorySegment data, int rows, int cols) {
         if (cols % type.blockSize() != 0) {

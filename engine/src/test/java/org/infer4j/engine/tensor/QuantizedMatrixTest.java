@@ -6,6 +6,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The legacy (Q4_1, Q5_0, Q5_1) and k-quant (Q2_K .. Q6_K) types against a scalar reference written here,
@@ -129,6 +131,45 @@ class QuantizedMatrixTest {
                 double[] expected = referenceDot(type, bytes, r, cols, input, t * cols);
                 assertThat((double) out[t * rows + r]).as("row %d token %d", r, t)
                         .isCloseTo(expected[0], Offset.offset(1e-5 * expected[1] + 1e-6));
+            }
+        }
+    }
+
+    /**
+     * Q6_K's re-laid kernel ({@link InterleavedQ6_K}) sums eight products in int16 lanes: with every quant at an end
+     * (0 or 63, centred -32 or +31), the largest scale and input at ±127, those sums wrap on the way and the centred
+     * ones reach 8 × 32 × 127 = 32512; the result must still be exact. Two groups of 32 rows, one token and a batch
+     * (whose tiles come from the copy too).
+     */
+    @ParameterizedTest(name = "scale {0}")
+    @ValueSource(ints = {127, -128})
+    void extremeQ6_KBlocksSumWithoutOverflow(int scale) {
+        int rows = 64, cols = 512;
+        byte[] bytes = new byte[rows * cols / 256 * 210];
+        for (int b = 0; b < rows * cols / 256; b++) {
+            int at = 210 * b;
+            boolean odd = (b / (cols / 256)) % 2 == 1;
+            Arrays.fill(bytes, at, at + 192, odd ? (byte) 0xFF : 0); // q = 63 in odd rows, 0 in even rows
+            Arrays.fill(bytes, at + 192, at + 208, (byte) scale);
+            bytes[at + 209] = 0x3C; // d = 1.0
+        }
+        WeightMatrix m = WeightMatrix.of("w", GgmlType.Q6_K, MemorySegment.ofArray(bytes), rows, cols);
+        for (int tokens : new int[] {1, 5}) {
+            Activations x = new Activations(tokens, cols);
+            for (int t = 0; t < tokens; t++) {
+                // A constant token quantizes to -127 in every block, with scale -value/127: the input is the value.
+                Arrays.fill(x.values(), t * cols, (t + 1) * cols, t % 2 == 0 ? 0.5f : -0.25f);
+            }
+            x.set(tokens, cols);
+            float[] out = new float[tokens * rows];
+            new MatMul(pool, cols).multiply(m, x, out);
+            for (int t = 0; t < tokens; t++) {
+                double value = t % 2 == 0 ? 0.5 : -0.25;
+                for (int r = 0; r < rows; r++) {
+                    double expected = (double) scale * (r % 2 == 0 ? -32 : 31) * value * cols;
+                    assertThat((double) out[t * rows + r]).as("%d tokens: row %d token %d", tokens, r, t)
+                            .isCloseTo(expected, Offset.offset(1e-5 * Math.abs(expected)));
+                }
             }
         }
     }

@@ -29,7 +29,7 @@ class RelaidResidencyTest {
     Path dir;
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K", "Q6_K"})
     void groupedRowsLeaveTheMappingAndStayOut(GgmlType type) throws IOException {
         assumeTrue(Files.isReadable(Path.of("/proc/self/smaps")) && RowGroups.supported(), "Linux with 512-bit vectors");
         int rows = 256, cols = 2048, tokens = 5; // 256 KB and more of weights: whole pages

@@ -1,0 +1,312 @@
+package org.infer4j.engine.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Q6_K's {@link RowGroups}: per group of 32 rows and super-block of 256 columns one tile of 32 × 210 bytes, the file's
+ * blocks transposed: a vector of 32 bytes holds the same byte of the block for all the group's rows (lane order as
+ * {@link RowGroups} says), with no bit of a quant moved, so the layout is a byte transpose (the output head of a
+ * Llama-3.2-1B-shaped Q4_K_M file is 215 MB of Q6_K).
+ * <p>
+ * The file's block (ggml): low nibbles {@code ql[128]}, high bit pairs {@code qh[64]}, 16 int8 scales, half d. In
+ * half {@code h} (128 columns), byte {@code ql[64h + 32q + l]} (q = 0, 1; l &lt; 32) holds column
+ * {@code 128h + 32q + l} in its low nibble and {@code 128h + 64 + 32q + l} in its high one; {@code qh[32h + l]} holds
+ * the two high bits of columns {@code 128h + l + 32k} at bits {@code 2k, 2k + 1}. Scale {@code c/16} covers column c.
+ * <p>
+ * Kernel: a unit is eight consecutive l (8m .. 8m + 7) of one q: the low nibbles' eight columns (one scale) and the
+ * high nibbles' eight (another). Each quant (0..63, the high bits OR-ed above the nibble) times the int8 input is
+ * summed in int16 lanes over the unit's eight columns; those sums wrap, but once 32·Σx of the eight inputs is taken
+ * off, the centred sum Σ(q − 32)·x (|·| ≤ 8 × 32 × 127 = 32512) fits, exact. It is widened, times the scale byte,
+ * summed over the super-block in int lanes (≤ 16 × 128 × 65024 = 133 M), converted once and multiplied by d. Eight
+ * columns, not a scale's 16, per int16 sum: 16 centred products can reach 65024.
+ * <p>
+ * Tile order is the kernel's read order: per (h, pair of m) the four scales its units use (32 bytes each, rows in
+ * row order, as the widened sums hold them), then per m the eight qh vectors, the eight ql vectors of q = 0 and of
+ * q = 1; after the four pairs, the rows' d as halves (row order).
+ */
+record InterleavedQ6_K(MemorySegment tiles, int groupedRows, int cols) implements RowGroups {
+    private static final int BLOCK_BYTES = 210;
+    /** Per m: 8 qh vectors, then 8 ql vectors for q = 0 and 8 for q = 1. */
+    private static final int UNIT_BYTES = 24 * GROUP;
+    /** Per (h, pair of m): four scale vectors, then two m's units. */
+    private static final int SCALE_BYTES = 4 * GROUP;
+    private static final int PAIR_BYTES = SCALE_BYTES + 2 * UNIT_BYTES;
+    private static final int HALVES = 4 * PAIR_BYTES;
+    static final int TILE_BYTES = HALVES + 2 * GROUP;
+    private static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_512;
+    private static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Byte> QUARTER = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_512;
+    private static final VectorSpecies<Short> HALF_LANES = ShortVector.SPECIES_256;
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /** Re-lays {@code data}'s whole groups; null if there are none or the machine's vectors do not fit. */
+    static InterleavedQ6_K of(MemorySegment data, int rows, int cols) {
+        if (!RowGroups.supported() || rows < GROUP) {
+            return null;
+        }
+        return new InterleavedQ6_K(RowGroups.relay(data, rows, cols / 256, BLOCK_BYTES, TILE_BYTES,
+                InterleavedQ6_K::layOutGroup), rows - rows % GROUP, cols);
+    }
+
+    @Override
+    public int tileColumns() {
+        return 256;
+    }
+
+    @Override
+    public int tileBytes() {
+        return TILE_BYTES;
+    }
+
+    /**
+     * Where file byte {@code p} (&lt; 192: ql, then qh) of a block sits in the tile, as the offset of its vector
+     * (the row's lane is added).
+     */
+    static int quantVector(int p) {
+        if (p < 128) {
+            int h = p / 64, q = p % 64 / 32, l = p % 32, m = l / 8;
+            return PAIR_BYTES * (2 * h + m / 2) + SCALE_BYTES + UNIT_BYTES * (m % 2) + GROUP * (8 + 8 * q + l % 8);
+        }
+        int h = (p - 128) / 32, l = (p - 128) % 32, m = l / 8;
+        return PAIR_BYTES * (2 * h + m / 2) + SCALE_BYTES + UNIT_BYTES * (m % 2) + GROUP * (l % 8);
+    }
+
+    /** Where scale {@code s} (&lt; 16) of a block sits in the tile, as the offset of its 32 bytes (row order). */
+    static int scaleVector(int s) {
+        // Scale s = 8h + 4·(high nibble) + 2q + m/2.
+        int h = s / 8, high = s % 8 / 4, q = s % 4 / 2, pair = s % 2;
+        return PAIR_BYTES * (2 * h + pair) + GROUP * (2 * high + q);
+    }
+
+    private static final int[] QUANT_VECTOR = new int[192];
+    private static final int[] SCALE_VECTOR = new int[16];
+
+    static {
+        for (int p = 0; p < 192; p++) {
+            QUANT_VECTOR[p] = quantVector(p);
+        }
+        for (int s = 0; s < 16; s++) {
+            SCALE_VECTOR[s] = scaleVector(s);
+        }
+    }
+
+    /**
+     * One group's tiles (RowGroups.GroupLayout): a byte transpose, eight rows × eight bytes at a time (a run of eight
+     * l is eight consecutive bytes of a row and eight consecutive vectors of the tile). Byte by byte, the layout made
+     * a Llama-3.2-1B-shaped Q4_K_M file load in 1.05 s.
+     */
+    private static void layOutGroup(byte[] rowsOfGroup, int blocks, byte[] tiles) {
+        int rowBytes = blocks * BLOCK_BYTES;
+        long[] x = new long[8];
+        for (int b = 0; b < blocks; b++) {
+            int t = b * TILE_BYTES;
+            for (int lanes = 0; lanes < GROUP; lanes += 8) {
+                for (int p = 0; p < 192; p += 8) {
+                    for (int i = 0; i < 8; i++) {
+                        x[i] = (long) LONGS.get(rowsOfGroup, RowGroups.row(lanes + i) * rowBytes + b * BLOCK_BYTES + p);
+                    }
+                    RowGroups.transposeBytes(x);
+                    int to = t + QUANT_VECTOR[p] + lanes;
+                    for (int k = 0; k < 8; k++) {
+                        LONGS.set(tiles, to + GROUP * k, x[k]);
+                    }
+                }
+            }
+            for (int row = 0; row < GROUP; row++) {
+                int block = row * rowBytes + b * BLOCK_BYTES;
+                for (int s = 0; s < 16; s++) {
+                    tiles[t + SCALE_VECTOR[s] + row] = rowsOfGroup[block + 192 + s];
+                }
+                tiles[t + HALVES + 2 * row] = rowsOfGroup[block + 208];
+                tiles[t + HALVES + 2 * row + 1] = rowsOfGroup[block + 209];
+            }
+        }
+    }
+
+    /** The 6-bit quant (0..63) of column {@code c} (&lt; 256) of the row in lane {@code lane} of tile {@code t}. */
+    private int quant(long t, int lane, int c) {
+        int h = c / 128, k = c % 128 / 32, l = c % 32;
+        int low = QuantLanes.u8(tiles, t + QUANT_VECTOR[64 * h + 32 * (k % 2) + l] + lane) >>> 4 * (k / 2) & 0x0F;
+        int high = QuantLanes.u8(tiles, t + QUANT_VECTOR[128 + 32 * h + l] + lane) >>> 2 * k & 3;
+        return low | high << 4;
+    }
+
+    @Override
+    public void dequantizeRow(int row, float[] dst, int offset) {
+        int blocks = cols / 256;
+        int i = row % GROUP, lane = RowGroups.lane(i);
+        for (int b = 0; b < blocks; b++) {
+            long t = ((long) (row / GROUP) * blocks + b) * TILE_BYTES;
+            float d = QuantLanes.half(tiles, t + HALVES + 2 * i);
+            for (int c = 0; c < 256; c++) {
+                float scale = d * tiles.get(ValueLayout.JAVA_BYTE, t + SCALE_VECTOR[c / 16] + i);
+                dst[offset + 256 * b + c] = scale * (quant(t, lane, c) - 32);
+            }
+        }
+    }
+
+    /**
+     * {@link WeightMatrix#dequantizeTile} for rows {@code [rowFrom, rowTo)} within the groups: per group and scale
+     * the 16 columns of all 32 rows in float lanes, into {@code work} (column-major), then transposed into place
+     * ({@link Transpose}) and copied row by row.
+     */
+    void dequantizeTile(int rowFrom, int rowTo, int colFrom, int colTo, float[] dst, int dstStride) {
+        int blocks = cols / 256;
+        float[] work = WORK.get();
+        for (int g = rowFrom / GROUP; g * GROUP < rowTo; g++) {
+            int base = g * GROUP;
+            int first = Math.max(rowFrom, base), last = Math.min(rowTo, base + GROUP);
+            for (int b = colFrom / 256; b < colTo / 256; b++) {
+                long t = ((long) g * blocks + b) * TILE_BYTES;
+                for (int i = 0; i < GROUP; i++) {
+                    work[1024 + i] = QuantLanes.half(tiles, t + HALVES + 2 * i);
+                }
+                FloatVector d0 = FloatVector.fromArray(Kernels.FLOATS, work, 1024);
+                FloatVector d1 = FloatVector.fromArray(Kernels.FLOATS, work, 1024 + 16);
+                for (int s = 0; s < 16; s++) {
+                    FloatVector scale0 = ((FloatVector) ByteVector.fromMemorySegment(QUARTER, tiles, t + SCALE_VECTOR[s], Kernels.LE)
+                            .convertShape(VectorOperators.B2F, Kernels.FLOATS, 0)).mul(d0);
+                    FloatVector scale1 = ((FloatVector) ByteVector.fromMemorySegment(QUARTER, tiles, t + SCALE_VECTOR[s] + 16, Kernels.LE)
+                            .convertShape(VectorOperators.B2F, Kernels.FLOATS, 0)).mul(d1);
+                    for (int j = 0; j < 16; j++) {
+                        int c = 16 * s + j;
+                        int h = c / 128, k = c % 128 / 32, l = c % 32;
+                        ShortVector low = (ShortVector) ByteVector.fromMemorySegment(BYTES, tiles,
+                                t + QUANT_VECTOR[64 * h + 32 * (k % 2) + l], Kernels.LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
+                        ShortVector high = (ShortVector) ByteVector.fromMemorySegment(BYTES, tiles,
+                                t + QUANT_VECTOR[128 + 32 * h + l], Kernels.LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
+                        IntVector q = low.lanewise(VectorOperators.LSHR, 4 * (k / 2)).and((short) 0x0F)
+                                .or(high.lanewise(VectorOperators.LSHR, 2 * k).and((short) 3).lanewise(VectorOperators.LSHL, 4))
+                                .sub((short) 32).reinterpretAsInts();
+                        ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                .convert(VectorOperators.I2F, 0)).mul(scale0).intoArray(work, 32 * j);
+                        ((FloatVector) q.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                                .mul(scale1).intoArray(work, 32 * j + 16);
+                    }
+                    // work[32j + i] is column j of row i: transposed, rows of 16 columns.
+                    Transpose.block(work, 0, 32, work, 512, 16, 16);
+                    Transpose.block(work, 16, 32, work, 512 + 256, 16, 16);
+                    int column = 256 * b + 16 * s - colFrom;
+                    for (int r = first; r < last; r++) {
+                        System.arraycopy(work, 512 + 16 * (r - base), dst, (r - rowFrom) * dstStride + column, 16);
+                    }
+                }
+            }
+        }
+    }
+
+    /** A worker's space for {@link #dequantizeTile}: 16 columns of 32 rows, the same as 32 rows of 16, 32 d. */
+    private static final ThreadLocal<float[]> WORK = ThreadLocal.withInitial(() -> new float[1024 + GROUP]);
+
+    @Override
+    public void multiply(Activations x, float[] out, int outOffset, int groupFrom, int groupTo) {
+        multiply(tiles, cols, x.q8kShorts(), x.q8kScales(), x.q8kCentring(), out, outOffset, groupFrom, groupTo);
+    }
+
+    /**
+     * For groups {@code [groupFrom, groupTo)}: one token's Q8_K values {@code xq}, super-block scales {@code xd} and
+     * 32 × the sum of every eight values {@code x8}.
+     */
+    private static void multiply(MemorySegment tiles, int cols, short[] xq, float[] xd, int[] x8, float[] out,
+                                 int outOffset, int groupFrom, int groupTo) {
+        int blocks = cols / 256;
+        for (int g = groupFrom; g < groupTo; g++) {
+            FloatVector s0 = FloatVector.zero(Kernels.FLOATS), s1 = s0;
+            long base = (long) g * blocks * TILE_BYTES;
+            for (int b = 0; b < blocks; b++) {
+                long t = base + (long) b * TILE_BYTES;
+                IntVector sums0 = IntVector.zero(INTS), sums1 = sums0;
+                for (int pair = 0; pair < 4; pair++) { // (h, m / 2)
+                    long sc = t + (long) PAIR_BYTES * pair;
+                    for (int mm = 0; mm < 2; mm++) {
+                        long u = sc + SCALE_BYTES + (long) UNIT_BYTES * mm;
+                        // Column of the unit's first low nibble for q = 0: 128h + 8m.
+                        int xo = 256 * b + 128 * (pair >> 1) + 8 * (2 * (pair & 1) + mm);
+                        // q = 0: high bits of the low nibbles' columns at bits 0-1, of the high nibbles' at 4-5.
+                        ShortVector lows = ShortVector.zero(SHORTS), highs = lows;
+                        for (int i = 0; i < 8; i++) {
+                            ShortVector qh = (ShortVector) ByteVector.fromMemorySegment(BYTES, tiles, u + GROUP * i, Kernels.LE)
+                                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
+                            ShortVector ql = (ShortVector) ByteVector.fromMemorySegment(BYTES, tiles, u + GROUP * (8 + i), Kernels.LE)
+                                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
+                            lows = lows.add(ql.and((short) 0x0F).or(qh.lanewise(VectorOperators.LSHL, 4).and((short) 0x30))
+                                    .mul(xq[xo + i]));
+                            highs = highs.add(ql.lanewise(VectorOperators.LSHR, 4).or(qh.and((short) 0x30))
+                                    .mul(xq[xo + 64 + i]));
+                        }
+                        lows = lows.sub((short) x8[xo / 8]);
+                        highs = highs.sub((short) x8[xo / 8 + 8]);
+                        // Rows 0..15 in the low halves of the int lanes, 16..31 in the high; scale vectors 0 and 2.
+                        IntVector a = lows.reinterpretAsInts(), c = highs.reinterpretAsInts();
+                        sums0 = sums0.add(a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                .mul((IntVector) ByteVector.fromMemorySegment(QUARTER, tiles, sc, Kernels.LE)
+                                        .convertShape(VectorOperators.B2I, INTS, 0)));
+                        sums1 = sums1.add(a.lanewise(VectorOperators.ASHR, 16)
+                                .mul((IntVector) ByteVector.fromMemorySegment(QUARTER, tiles, sc + 16, Kernels.LE)
+                                        .convertShape(VectorOperators.B2I, INTS, 0)));
+                        sums0 = sums0.add(c.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                .mul((IntVector) ByteVector.fromMemorySegment(QUARTER, tiles, sc + 2 * GROUP, Kernels.LE)
+                                        .convertShape(VectorOperators.B2I, INTS, 0)));
+                        sums1 = sums1.add(c.lanewise(VectorOperators.ASHR, 16)
+                                .mul((IntVector) ByteVector.fromMemorySegment(QUARTER, tiles, sc + 2 * GROUP + 16, Kernels.LE)
+                                        .convertShape(VectorOperators.B2I, INTS, 0)));
+                        // q = 1: columns 32 further, high bits at 2-3 and 6-7; scale vectors 1 and 3.
+                        lows = ShortVector.zero(SHORTS);
+                        highs = lows;
+                        for (int i = 0; i < 8; i++) {
+                            ShortVector qh = (ShortVector) ByteVector.fromMemorySegment(BYTES, tiles, u + GROUP * i, Kernels.LE)
+                                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
+                            ShortVector ql = (ShortVector) ByteVector.fromMemorySegment(BYTES, tiles, u + GROUP * (16 + i), Kernels.LE)
+                                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
+                            lows = lows.add(ql.and((short) 0x0F).or(qh.lanewise(VectorOperators.LSHL, 2).and((short) 0x30))
+                                    .mul(xq[xo + 32 + i]));
+                            highs = highs.add(ql.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.LSHR, 2).and((short) 0x30))
+                                    .mul(xq[xo + 96 + i]));
+                        }
+                        lows = lows.sub((short) x8[xo / 8 + 4]);
+                        highs = highs.sub((short) x8[xo / 8 + 12]);
+                        a = lows.reinterpretAsInts();
+                        c = highs.reinterpretAsInts();
+                        sums0 = sums0.add(a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                .mul((IntVector) ByteVector.fromMemorySegment(QUARTER, tiles, sc + GROUP, Kernels.LE)
+                                        .convertShape(VectorOperators.B2I, INTS, 0)));
+                        sums1 = sums1.add(a.lanewise(VectorOperators.ASHR, 16)
+                                .mul((IntVector) ByteVector.fromMemorySegment(QUARTER, tiles, sc + GROUP + 16, Kernels.LE)
+                                        .convertShape(VectorOperators.B2I, INTS, 0)));
+                        sums0 = sums0.add(c.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                .mul((IntVector) ByteVector.fromMemorySegment(QUARTER, tiles, sc + 3 * GROUP, Kernels.LE)
+                                        .convertShape(VectorOperators.B2I, INTS, 0)));
+                        sums1 = sums1.add(c.lanewise(VectorOperators.ASHR, 16)
+                                .mul((IntVector) ByteVector.fromMemorySegment(QUARTER, tiles, sc + 3 * GROUP + 16, Kernels.LE)
+                                        .convertShape(VectorOperators.B2I, INTS, 0)));
+                    }
+                }
+                // d times the input's scale, from half precision in int lanes (as InterleavedQ4_0's scales).
+                float d = xd[b] * 0x1p112f;
+                IntVector h = (IntVector) ShortVector.fromMemorySegment(HALF_LANES, tiles, t + HALVES, Kernels.LE)
+                        .convertShape(VectorOperators.S2I, INTS, 0);
+                s0 = ((FloatVector) sums0.convert(VectorOperators.I2F, 0)).fma(h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13)
+                        .reinterpretAsFloats().mul(d).reinterpretAsInts()
+                        .lanewise(VectorOperators.XOR, h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats(), s0);
+                h = (IntVector) ShortVector.fromMemorySegment(HALF_LANES, tiles, t + HALVES + 32, Kernels.LE)
+                        .convertShape(VectorOperators.S2I, INTS, 0);
+                s1 = ((FloatVector) sums1.convert(VectorOperators.I2F, 0)).fma(h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13)
+                        .reinterpretAsFloats().mul(d).reinterpretAsInts()
+                        .lanewise(VectorOperators.XOR, h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats(), s1);
+            }
+            s0.intoArray(out, outOffset + GROUP * g);
+            s1.intoArray(out, outOffset + GROUP * g + 16);
+        }
+    }
+}
