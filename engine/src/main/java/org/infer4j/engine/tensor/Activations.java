@@ -13,6 +13,8 @@ import java.lang.foreign.ValueLayout;
 public final class Activations {
     public static final int Q8_BLOCK = 32;
     public static final int Q8K_BLOCK = 256;
+    /** Values of a single token one worker quantizes at least: below this the hand-off costs more than the work. */
+    private static final int ONE_TOKEN_GRAIN = 1024;
     /** Columns laid out into panels at a time. */
     private static final int PANEL_STRIP = 64;
 
@@ -60,6 +62,12 @@ public final class Activations {
     private InputFormat floatPanelFormat;
     /** Work handed to the pool by {@link #prepare}: created once, steered by the fields below. */
     private final RangeTask quantizeTask = this::quantizeTokens;
+    private final RangeTask oneTokenTask = this::quantizeOneToken;
+    private final RangeTask rowFormsTask = this::deriveRowForms;
+    /** Whether the row kernels' one-token forms of Q8_0 / Q8_K are derived for the current input. */
+    private boolean q8RowForms, q8kRowForms;
+    /** Whether {@link #quantizeOneToken} derives them too. */
+    private boolean deriving;
     private final RangeTask panelTask = this::layOutStrips;
     private InputFormat quantizing;
     private InputFormat panelSource;
@@ -115,6 +123,8 @@ public final class Activations {
         this.q8Ready = false;
         this.q8SumsReady = false;
         this.q8kReady = false;
+        this.q8RowForms = false;
+        this.q8kRowForms = false;
         this.floatPanelFormat = null;
         this.q8PanelsReady = false;
         this.q8kPanelsReady = false;
@@ -149,14 +159,16 @@ public final class Activations {
      * {@code pool} may be null (the caller does it all); a single token is always prepared by the caller.
      */
     public void prepare(InputFormat format, WorkerPool pool) {
-        prepare(format, false, pool);
+        prepare(format, false, true, pool);
     }
 
     /**
      * As {@link #prepare(InputFormat, WorkerPool)}; with {@code int16}, a batch is laid out as {@link #int16Panels}
-     * (for {@link Int16Gemm}) instead of float panels.
+     * (for {@link Int16Gemm}) instead of float panels. A single token is quantized in blocks shared among the
+     * workers, and the forms only the row-at-a-time kernels read are derived with {@code rowForms} alone (for
+     * matrices re-laid whole, {@link RowGroups}, they were a third of the time a generated token spent quantizing).
      */
-    void prepare(InputFormat format, boolean int16, WorkerPool pool) {
+    void prepare(InputFormat format, boolean int16, boolean rowForms, WorkerPool pool) {
         switch (format) {
             case F32 -> { }
             case F16_ROUNDED, BF16_ROUNDED -> {
@@ -174,8 +186,18 @@ public final class Activations {
                         throw new IllegalStateException("Q8_0 input needs a multiple of " + Q8_BLOCK + " columns, got " + cols);
                     }
                     quantizing = InputFormat.Q8_0;
-                    run(pool, tokens, quantizeTask);
+                    if (tokens == 1) {
+                        deriving = rowForms;
+                        run(pool, cols / Q8_BLOCK, ONE_TOKEN_GRAIN / Q8_BLOCK, oneTokenTask);
+                        q8RowForms = rowForms;
+                    } else {
+                        run(pool, tokens, 1, quantizeTask);
+                    }
                     q8Ready = true;
+                } else if (tokens == 1 && rowForms && !q8RowForms) {
+                    quantizing = InputFormat.Q8_0;
+                    run(pool, cols / Q8_BLOCK, ONE_TOKEN_GRAIN / Q8_BLOCK, rowFormsTask);
+                    q8RowForms = true;
                 }
                 if (format == InputFormat.Q8_1 && !q8SumsReady) {
                     for (int t = 0; t < tokens; t++) {
@@ -190,8 +212,18 @@ public final class Activations {
                         throw new IllegalStateException("Q8_K input needs a multiple of " + Q8K_BLOCK + " columns, got " + cols);
                     }
                     quantizing = InputFormat.Q8_K;
-                    run(pool, tokens, quantizeTask);
+                    if (tokens == 1) {
+                        deriving = rowForms;
+                        run(pool, cols / Q8K_BLOCK, ONE_TOKEN_GRAIN / Q8K_BLOCK, oneTokenTask);
+                        q8kRowForms = rowForms;
+                    } else {
+                        run(pool, tokens, 1, quantizeTask);
+                    }
                     q8kReady = true;
+                } else if (tokens == 1 && rowForms && !q8kRowForms) {
+                    quantizing = InputFormat.Q8_K;
+                    run(pool, cols / Q8K_BLOCK, ONE_TOKEN_GRAIN / Q8K_BLOCK, rowFormsTask);
+                    q8kRowForms = true;
                 }
             }
         }
@@ -211,11 +243,11 @@ public final class Activations {
         };
     }
 
-    private static void run(WorkerPool pool, int count, RangeTask task) {
+    private static void run(WorkerPool pool, int count, int grain, RangeTask task) {
         if (pool == null || count == 1) {
             task.run(0, count, 0);
         } else {
-            pool.parallelFor(count, task);
+            pool.parallelFor(count, grain, task);
         }
     }
 
@@ -238,77 +270,96 @@ public final class Activations {
         }
     }
 
-    /** Quantizes tokens {@code [from, to)} to the form {@link #quantizing}, and decodes them back to floats. */
+    /** Quantizes tokens {@code [from, to)} of a batch to the form {@link #quantizing}. */
     private void quantizeTokens(int from, int to, int worker) {
         for (int t = from; t < to; t++) {
             int at = t * cols;
             if (quantizing == InputFormat.Q8_0) {
                 Quantizer.quantizeQ8Activations(values, at, cols, q8Values, at, q8Scales, at / Q8_BLOCK);
-                if (tokens == 1) {
-                    for (int i = 0; i < cols; i++) {
-                        q8Shorts[i] = q8Values[i];
-                    }
-                    for (int b = 0; b < cols / Q8_BLOCK; b++) {
-                        int sum = 0;
-                        for (int j = 0; j < Q8_BLOCK / 2; j++) {
-                            sum += q8Values[Q8_BLOCK * b + j];
-                        }
-                        q8LowSums[b] = sum;
-                    }
-                }
-                if (tokens == 1 && longRows()) {
-                    for (int b = 0; b < cols / Q8_BLOCK; b++) {
-                        int sum = 0;
-                        for (int j = 0; j < Q8_BLOCK; j++) {
-                            sum += q8Values[Q8_BLOCK * b + j];
-                        }
-                        q4LaneOffsets[b] = -8f * sum / Kernels.LANES;
-                    }
-                } else if (tokens == 1) {
-                    for (int i = at; i < at + cols; i++) {
-                        q8Floats[i] = q8Values[i] * q8Scales[i / Q8_BLOCK];
-                    }
-                    for (int b = 0; b < cols / Q8_BLOCK; b++) {
-                        for (int j = 0; j < Q8_BLOCK / 2; j++) {
-                            q4Offsets[16 * b + j] = -8f * (q8Floats[Q8_BLOCK * b + j] + q8Floats[Q8_BLOCK * b + 16 + j]);
-                        }
-                    }
-                }
             } else {
                 Quantizer.quantizeQ8KActivations(values, at, cols, q8kValues, at, q8kScales, at / Q8K_BLOCK, q8kSums, at / 16);
-                if (tokens == 1) {
-                    for (int b = 0; b < cols / Q8K_BLOCK; b++) {
-                        for (int s = 0; s < 8; s++) {
-                            int runSum = q8kSums[16 * b + 2 * s] + q8kSums[16 * b + 2 * s + 1];
-                            q8kMinSums[16 * b + s] = 0;
-                            q8kMinSums[16 * b + 8 + s] = runSum;
-                            q4kBias[16 * b + s] = -16f * runSum;
-                            q4kBias[16 * b + 8 + s] = 0;
-                        }
-                        for (int g = 0; g < 16; g++) {
-                            q6kBias[16 * b + g] = -96f * q8kSums[16 * b + g];
-                        }
-                        for (int i = 0; i < Q8K_BLOCK; i++) {
-                            q8kShorts[Q8K_BLOCK * b + i] = q8kValues[Q8K_BLOCK * b + i];
-                        }
-                        for (int e = 0; e < Q8K_BLOCK / 8; e++) {
-                            int sum = 0;
-                            for (int i = 0; i < 8; i++) {
-                                sum += q8kValues[Q8K_BLOCK * b + 8 * e + i];
-                            }
-                            q8kCentring[Q8K_BLOCK / 8 * b + e] = 32 * sum;
-                        }
-                        for (int i = 0; i < Q8K_BLOCK; i++) {
-                            int at4 = Q8K_BLOCK * b + Q4_KMatrix.NIBBLE_ORDER[i], at6 = Q8K_BLOCK * b + Q6_KMatrix.NIBBLE_ORDER[i];
-                            if (longRows()) {
-                                q4kBytes[Q8K_BLOCK * b + i] = q8kValues[at4];
-                                q6kBytes[Q8K_BLOCK * b + i] = q8kValues[at6];
-                            } else {
-                                q4kFloats.setAtIndex(ValueLayout.JAVA_FLOAT, Q8K_BLOCK * b + i, q8kValues[at4]);
-                                q6kFloats.setAtIndex(ValueLayout.JAVA_FLOAT, Q8K_BLOCK * b + i, q8kValues[at6]);
-                            }
-                        }
+            }
+        }
+    }
+
+    /**
+     * A single token: quantizes blocks {@code [from, to)} (of 32 for Q8_0, 256 for Q8_K) to the form
+     * {@link #quantizing}, and derives the forms the re-laid kernels read ({@link RowGroups}).
+     */
+    private void quantizeOneToken(int from, int to, int worker) {
+        if (quantizing == InputFormat.Q8_0) {
+            Quantizer.quantizeQ8Activations(values, Q8_BLOCK * from, Q8_BLOCK * (to - from), q8Values, Q8_BLOCK * from,
+                    q8Scales, from);
+            for (int b = from; b < to; b++) {
+                int sum = 0;
+                for (int j = 0; j < Q8_BLOCK; j++) {
+                    q8Shorts[Q8_BLOCK * b + j] = q8Values[Q8_BLOCK * b + j];
+                    sum += j < Q8_BLOCK / 2 ? q8Values[Q8_BLOCK * b + j] : 0;
+                }
+                q8LowSums[b] = sum;
+            }
+        } else {
+            Quantizer.quantizeQ8KActivations(values, Q8K_BLOCK * from, Q8K_BLOCK * (to - from), q8kValues,
+                    Q8K_BLOCK * from, q8kScales, from, q8kSums, 16 * from);
+            for (int b = from; b < to; b++) {
+                for (int e = 0; e < Q8K_BLOCK / 8; e++) {
+                    int sum = 0;
+                    for (int i = 0; i < 8; i++) {
+                        q8kShorts[Q8K_BLOCK * b + 8 * e + i] = q8kValues[Q8K_BLOCK * b + 8 * e + i];
+                        sum += q8kValues[Q8K_BLOCK * b + 8 * e + i];
                     }
+                    q8kCentring[Q8K_BLOCK / 8 * b + e] = 32 * sum;
+                }
+            }
+        }
+        if (deriving) {
+            deriveRowForms(from, to, worker);
+        }
+    }
+
+    /**
+     * A single token, quantized: for blocks {@code [from, to)}, the forms the row-at-a-time kernels read (rows past a
+     * matrix's re-laid groups, and types without them).
+     */
+    private void deriveRowForms(int from, int to, int worker) {
+        if (quantizing == InputFormat.Q8_0) {
+            for (int b = from; b < to; b++) {
+                if (longRows()) {
+                    int sum = 0;
+                    for (int j = 0; j < Q8_BLOCK; j++) {
+                        sum += q8Values[Q8_BLOCK * b + j];
+                    }
+                    q4LaneOffsets[b] = -8f * sum / Kernels.LANES;
+                } else {
+                    for (int i = Q8_BLOCK * b; i < Q8_BLOCK * (b + 1); i++) {
+                        q8Floats[i] = q8Values[i] * q8Scales[b];
+                    }
+                    for (int j = 0; j < Q8_BLOCK / 2; j++) {
+                        q4Offsets[16 * b + j] = -8f * (q8Floats[Q8_BLOCK * b + j] + q8Floats[Q8_BLOCK * b + 16 + j]);
+                    }
+                }
+            }
+            return;
+        }
+        for (int b = from; b < to; b++) {
+            for (int s = 0; s < 8; s++) {
+                int runSum = q8kSums[16 * b + 2 * s] + q8kSums[16 * b + 2 * s + 1];
+                q8kMinSums[16 * b + s] = 0;
+                q8kMinSums[16 * b + 8 + s] = runSum;
+                q4kBias[16 * b + s] = -16f * runSum;
+                q4kBias[16 * b + 8 + s] = 0;
+            }
+            for (int g = 0; g < 16; g++) {
+                q6kBias[16 * b + g] = -96f * q8kSums[16 * b + g];
+            }
+            for (int i = 0; i < Q8K_BLOCK; i++) {
+                int at4 = Q8K_BLOCK * b + Q4_KMatrix.NIBBLE_ORDER[i], at6 = Q8K_BLOCK * b + Q6_KMatrix.NIBBLE_ORDER[i];
+                if (longRows()) {
+                    q4kBytes[Q8K_BLOCK * b + i] = q8kValues[at4];
+                    q6kBytes[Q8K_BLOCK * b + i] = q8kValues[at6];
+                } else {
+                    q4kFloats.setAtIndex(ValueLayout.JAVA_FLOAT, Q8K_BLOCK * b + i, q8kValues[at4]);
+                    q6kFloats.setAtIndex(ValueLayout.JAVA_FLOAT, Q8K_BLOCK * b + i, q8kValues[at6]);
                 }
             }
         }
@@ -344,7 +395,7 @@ public final class Activations {
         }
         panelSource = source;
         panelTarget = panels;
-        run(pool, Math.ceilDiv(cols, PANEL_STRIP), panelTask);
+        run(pool, Math.ceilDiv(cols, PANEL_STRIP), 1, panelTask);
         panelTarget = null;
         return panels;
     }
@@ -462,7 +513,7 @@ public final class Activations {
      * and differ from it only in float rounding of the sums.
      */
     float[] q8Floats() {
-        requireOneToken(q8Ready, false, "Q8_0 floats");
+        requireOneToken(q8Ready && q8RowForms, false, "Q8_0 floats");
         return q8Floats;
     }
 
@@ -471,7 +522,7 @@ public final class Activations {
      * exact multiple of 1/2), the start of each lane of the Q4_0 kernel that reads the input as bytes.
      */
     float[] q4LaneOffsets() {
-        requireOneToken(q8Ready, true, "Q4_0 lane offsets");
+        requireOneToken(q8Ready && q8RowForms, true, "Q4_0 lane offsets");
         return q4LaneOffsets;
     }
 
@@ -480,7 +531,7 @@ public final class Activations {
      * weight (its nibble minus 8) contributes to the dot product of a block whose nibbles pair x[j] and x[j+16].
      */
     float[] q4Offsets() {
-        requireOneToken(q8Ready, false, "Q4_0 offsets");
+        requireOneToken(q8Ready && q8RowForms, false, "Q4_0 offsets");
         return q4Offsets;
     }
 
@@ -511,7 +562,7 @@ public final class Activations {
      * products (the scales' lanes vanish).
      */
     float[] q8kMinSums() {
-        if (!q8kReady || tokens != 1) {
+        if (!q8kReady || !q8kRowForms || tokens != 1) {
             throw new IllegalStateException("Q8_K sums are prepared for a single token");
         }
         return q8kMinSums;
@@ -522,7 +573,7 @@ public final class Activations {
      * Q4_K kernel meets its weights ({@link Q4_KMatrix#NIBBLE_ORDER}); 64-byte aligned.
      */
     MemorySegment q4kFloats() {
-        requireOneToken(q8kReady, false, "Q8_K floats in Q4_K order");
+        requireOneToken(q8kReady && q8kRowForms, false, "Q8_K floats in Q4_K order");
         return q4kFloats;
     }
 
@@ -531,7 +582,7 @@ public final class Activations {
      * Q4_K kernel's lanes of scales times these take out the 16 it adds to every nibble ({@link Q4_KMatrix#dot}).
      */
     float[] q4kBias() {
-        if (!q8kReady || tokens != 1) {
+        if (!q8kReady || !q8kRowForms || tokens != 1) {
             throw new IllegalStateException("Q8_K sums are prepared for a single token");
         }
         return q4kBias;
@@ -539,7 +590,7 @@ public final class Activations {
 
     /** As {@link #q4kFloats()}, in the order of the Q6_K kernel ({@link Q6_KMatrix#NIBBLE_ORDER}). */
     MemorySegment q6kFloats() {
-        requireOneToken(q8kReady, false, "Q8_K floats in Q6_K order");
+        requireOneToken(q8kReady && q8kRowForms, false, "Q8_K floats in Q6_K order");
         return q6kFloats;
     }
 
@@ -568,13 +619,13 @@ public final class Activations {
 
     /** {@link #q4kFloats()} as the int8 values themselves, for rows past {@link Kernels#LONG_ROW}. */
     byte[] q4kBytes() {
-        requireOneToken(q8kReady, true, "Q8_K values in Q4_K order");
+        requireOneToken(q8kReady && q8kRowForms, true, "Q8_K values in Q4_K order");
         return q4kBytes;
     }
 
     /** {@link #q6kFloats()} as the int8 values themselves, for rows past {@link Kernels#LONG_ROW}. */
     byte[] q6kBytes() {
-        requireOneToken(q8kReady, true, "Q8_K values in Q6_K order");
+        requireOneToken(q8kReady && q8kRowForms, true, "Q8_K values in Q6_K order");
         return q6kBytes;
     }
 
@@ -583,7 +634,7 @@ public final class Activations {
      * out the 64 + 32 its lanes add to every weight ({@link Q6_KMatrix#dot}).
      */
     float[] q6kBias() {
-        if (!q8kReady || tokens != 1) {
+        if (!q8kReady || !q8kRowForms || tokens != 1) {
             throw new IllegalStateException("Q8_K sums are prepared for a single token");
         }
         return q6kBias;

@@ -71,7 +71,7 @@ public final class MatMul implements RangeTask {
             }
             floats = Math.max(floats, scratchFloats(w, x.tokens()));
             ints = Math.max(ints, scratchInts(w, x.tokens()));
-            x.prepare(w.inputFormat(), batched && w instanceof Int16Tiles, pool);
+            x.prepare(w.inputFormat(), batched && w instanceof Int16Tiles, w.relaidRows() < w.rows(), pool);
             rows += w.rows();
             rowBytes = Math.min(rowBytes, w.type().byteSize(w.cols()));
         }

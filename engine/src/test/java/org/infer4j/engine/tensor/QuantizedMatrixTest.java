@@ -105,6 +105,44 @@ class QuantizedMatrixTest {
         assertThat(alone).containsExactly(together);
     }
 
+    /**
+     * One token's row-kernel forms are derived only for matrices with rows outside re-laid groups
+     * ({@link Activations#prepare}): an input first used by a matrix of whole groups, then by one with rows past
+     * them (and by a type without groups), must give those the bits a fresh input gives. Short and long rows (the
+     * float and the byte forms).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("reLaidTypes")
+    void rowFormsDerivedForALaterMatrixGiveTheSameBits(GgmlType type) {
+        for (int cols : new int[] {512, 4096}) {
+            Random rnd = new Random(cols);
+            GgmlType other = type == GgmlType.Q4_0 ? GgmlType.Q5_0 : GgmlType.Q5_K;
+            WeightMatrix whole = WeightMatrix.of("whole", type, MemorySegment.ofArray(randomBlocks(type, rnd, 64 * cols / type.blockSize())), 64, cols);
+            WeightMatrix tail = WeightMatrix.of("tail", type, MemorySegment.ofArray(randomBlocks(type, rnd, 37 * cols / type.blockSize())), 37, cols);
+            WeightMatrix none = WeightMatrix.of("none", other, MemorySegment.ofArray(randomBlocks(other, rnd, 5 * cols / other.blockSize())), 5, cols);
+            float[] input = WeightMatrixTest.randomFloats(rnd, cols);
+            MatMul matmul = new MatMul(pool, cols);
+            Activations shared = new Activations(1, cols);
+            System.arraycopy(input, 0, shared.values(), 0, cols);
+            shared.set(1, cols);
+            matmul.multiply(whole, shared, new float[64]);
+            for (WeightMatrix m : List.of(tail, none)) {
+                float[] later = new float[m.rows()];
+                matmul.multiply(m, shared, later);
+                Activations fresh = new Activations(1, cols);
+                System.arraycopy(input, 0, fresh.values(), 0, cols);
+                fresh.set(1, cols);
+                float[] alone = new float[m.rows()];
+                matmul.multiply(m, fresh, alone);
+                assertThat(later).as("%s, %d columns", m.name(), cols).containsExactly(alone);
+            }
+        }
+    }
+
+    static Stream<GgmlType> reLaidTypes() {
+        return Stream.of(GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K);
+    }
+
     static Stream<GgmlType> kQuantTypes() {
         return Stream.of(GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K);
     }
@@ -268,7 +306,7 @@ class QuantizedMatrixTest {
                     b.putShort(at, d);
                     b.putShort(at + 2, Float.floatToFloat16(-20 * Float.float16ToFloat(m)));
                 }
-                case Q5_0 -> b.putShort(at, d);
+                case Q4_0, Q5_0 -> b.putShort(at, d);
                 case Q2_K -> {
                     b.putShort(at + 80, d);
                     b.putShort(at + 82, m);
