@@ -31,12 +31,12 @@ import jdk.incubator.vector.VectorSpecies;
  * columns, not a scale's 16, per int16 sum: 16 centred products can reach 65024.
  * <p>
  * Tile order is the kernel's read order: per (h, pair of m) the four scales its units use (32 bytes each, rows in
- * row order, as the widened sums hold them), then per m the eight qh vectors, the eight ql vectors of q = 0 and of
- * q = 1; after the four pairs, the rows' d as halves (row order).
+ * row order, as the widened sums hold them), then per m and each of its eight l the qh vector and the ql vectors of
+ * q = 0 and q = 1 (one qh load serves both); after the four pairs, the rows' d as halves (row order).
  */
 record InterleavedQ6_K(MemorySegment tiles, int groupedRows, int cols) implements RowGroups {
     private static final int BLOCK_BYTES = 210;
-    /** Per m: 8 qh vectors, then 8 ql vectors for q = 0 and 8 for q = 1. */
+    /** Per m: for each of its eight l, the qh vector, then the ql vectors of q = 0 and q = 1. */
     private static final int UNIT_BYTES = 24 * GROUP;
     /** Per (h, pair of m): four scale vectors, then two m's units. */
     private static final int SCALE_BYTES = 4 * GROUP;
@@ -76,10 +76,10 @@ record InterleavedQ6_K(MemorySegment tiles, int groupedRows, int cols) implement
     static int quantVector(int p) {
         if (p < 128) {
             int h = p / 64, q = p % 64 / 32, l = p % 32, m = l / 8;
-            return PAIR_BYTES * (2 * h + m / 2) + SCALE_BYTES + UNIT_BYTES * (m % 2) + GROUP * (8 + 8 * q + l % 8);
+            return PAIR_BYTES * (2 * h + m / 2) + SCALE_BYTES + UNIT_BYTES * (m % 2) + GROUP * (3 * (l % 8) + 1 + q);
         }
         int h = (p - 128) / 32, l = (p - 128) % 32, m = l / 8;
-        return PAIR_BYTES * (2 * h + m / 2) + SCALE_BYTES + UNIT_BYTES * (m % 2) + GROUP * (l % 8);
+        return PAIR_BYTES * (2 * h + m / 2) + SCALE_BYTES + UNIT_BYTES * (m % 2) + GROUP * (3 * (l % 8));
     }
 
     /** Where scale {@code s} (&lt; 16) of a block sits in the tile, as the offset of its 32 bytes (row order). */
@@ -102,9 +102,8 @@ record InterleavedQ6_K(MemorySegment tiles, int groupedRows, int cols) implement
     }
 
     /**
-     * One group's tiles (RowGroups.GroupLayout): a byte transpose, eight rows × eight bytes at a time (a run of eight
-     * l is eight consecutive bytes of a row and eight consecutive vectors of the tile). Byte by byte, the layout made
-     * a Llama-3.2-1B-shaped Q4_K_M file load in 1.05 s.
+     * One group's tiles (RowGroups.GroupLayout): a byte transpose, eight rows × eight bytes at a time (eight lanes of
+     * eight vectors in one long each). Byte by byte, the layout made a Llama-3.2-1B-shaped Q4_K_M file load in 1.05 s.
      */
     private static void layOutGroup(byte[] rowsOfGroup, int blocks, byte[] tiles) {
         int rowBytes = blocks * BLOCK_BYTES;
@@ -117,9 +116,8 @@ record InterleavedQ6_K(MemorySegment tiles, int groupedRows, int cols) implement
                         x[i] = (long) LONGS.get(rowsOfGroup, RowGroups.row(lanes + i) * rowBytes + b * BLOCK_BYTES + p);
                     }
                     RowGroups.transposeBytes(x);
-                    int to = t + QUANT_VECTOR[p] + lanes;
                     for (int k = 0; k < 8; k++) {
-                        LONGS.set(tiles, to + GROUP * k, x[k]);
+                        LONGS.set(tiles, t + QUANT_VECTOR[p + k] + lanes, x[k]);
                     }
                 }
             }
@@ -233,61 +231,58 @@ record InterleavedQ6_K(MemorySegment tiles, int groupedRows, int cols) implement
                         long u = sc + SCALE_BYTES + (long) UNIT_BYTES * mm;
                         // Column of the unit's first low nibble for q = 0: 128h + 8m.
                         int xo = 256 * b + 128 * (pair >> 1) + 8 * (2 * (pair & 1) + mm);
-                        // q = 0: high bits of the low nibbles' columns at bits 0-1, of the high nibbles' at 4-5.
-                        ShortVector lows = ShortVector.zero(SHORTS), highs = lows;
+                        // One qh vector serves four columns: for q = 0 the low nibbles' high bits are at bits 0-1,
+                        // the high nibbles' at 4-5; for q = 1 (columns 32 further) at 2-3 and 6-7.
+                        ShortVector lows0 = ShortVector.zero(SHORTS), highs0 = lows0, lows1 = lows0, highs1 = lows0;
                         for (int i = 0; i < 8; i++) {
-                            ShortVector qh = (ShortVector) ByteVector.fromMemorySegment(BYTES, tiles, u + GROUP * i, Kernels.LE)
+                            long v = u + 3L * GROUP * i;
+                            ShortVector qh = (ShortVector) ByteVector.fromMemorySegment(BYTES, tiles, v, Kernels.LE)
                                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
-                            ShortVector ql = (ShortVector) ByteVector.fromMemorySegment(BYTES, tiles, u + GROUP * (8 + i), Kernels.LE)
+                            ShortVector ql = (ShortVector) ByteVector.fromMemorySegment(BYTES, tiles, v + GROUP, Kernels.LE)
                                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
-                            lows = lows.add(ql.and((short) 0x0F).or(qh.lanewise(VectorOperators.LSHL, 4).and((short) 0x30))
+                            lows0 = lows0.add(ql.and((short) 0x0F).or(qh.lanewise(VectorOperators.LSHL, 4).and((short) 0x30))
                                     .mul(xq[xo + i]));
-                            highs = highs.add(ql.lanewise(VectorOperators.LSHR, 4).or(qh.and((short) 0x30))
+                            highs0 = highs0.add(ql.lanewise(VectorOperators.LSHR, 4).or(qh.and((short) 0x30))
                                     .mul(xq[xo + 64 + i]));
+                            ql = (ShortVector) ByteVector.fromMemorySegment(BYTES, tiles, v + 2 * GROUP, Kernels.LE)
+                                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
+                            lows1 = lows1.add(ql.and((short) 0x0F).or(qh.lanewise(VectorOperators.LSHL, 2).and((short) 0x30))
+                                    .mul(xq[xo + 32 + i]));
+                            highs1 = highs1.add(ql.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.LSHR, 2).and((short) 0x30))
+                                    .mul(xq[xo + 96 + i]));
                         }
-                        lows = lows.sub((short) x8[xo / 8]);
-                        highs = highs.sub((short) x8[xo / 8 + 8]);
-                        // Rows 0..15 in the low halves of the int lanes, 16..31 in the high; scale vectors 0 and 2.
-                        IntVector a = lows.reinterpretAsInts(), c = highs.reinterpretAsInts();
+                        lows0 = lows0.sub((short) x8[xo / 8]);
+                        highs0 = highs0.sub((short) x8[xo / 8 + 8]);
+                        lows1 = lows1.sub((short) x8[xo / 8 + 4]);
+                        highs1 = highs1.sub((short) x8[xo / 8 + 12]);
+                        // Rows 0..15 in the low halves of the int lanes, 16..31 in the high; scale vectors: q = 0 low
+                        // nibbles 0, q = 1 low 1, q = 0 high 2, q = 1 high 3.
+                        IntVector a = lows0.reinterpretAsInts();
                         sums0 = sums0.add(a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                                 .mul((IntVector) ByteVector.fromMemorySegment(QUARTER, tiles, sc, Kernels.LE)
                                         .convertShape(VectorOperators.B2I, INTS, 0)));
                         sums1 = sums1.add(a.lanewise(VectorOperators.ASHR, 16)
                                 .mul((IntVector) ByteVector.fromMemorySegment(QUARTER, tiles, sc + 16, Kernels.LE)
                                         .convertShape(VectorOperators.B2I, INTS, 0)));
-                        sums0 = sums0.add(c.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                                .mul((IntVector) ByteVector.fromMemorySegment(QUARTER, tiles, sc + 2 * GROUP, Kernels.LE)
-                                        .convertShape(VectorOperators.B2I, INTS, 0)));
-                        sums1 = sums1.add(c.lanewise(VectorOperators.ASHR, 16)
-                                .mul((IntVector) ByteVector.fromMemorySegment(QUARTER, tiles, sc + 2 * GROUP + 16, Kernels.LE)
-                                        .convertShape(VectorOperators.B2I, INTS, 0)));
-                        // q = 1: columns 32 further, high bits at 2-3 and 6-7; scale vectors 1 and 3.
-                        lows = ShortVector.zero(SHORTS);
-                        highs = lows;
-                        for (int i = 0; i < 8; i++) {
-                            ShortVector qh = (ShortVector) ByteVector.fromMemorySegment(BYTES, tiles, u + GROUP * i, Kernels.LE)
-                                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
-                            ShortVector ql = (ShortVector) ByteVector.fromMemorySegment(BYTES, tiles, u + GROUP * (16 + i), Kernels.LE)
-                                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
-                            lows = lows.add(ql.and((short) 0x0F).or(qh.lanewise(VectorOperators.LSHL, 2).and((short) 0x30))
-                                    .mul(xq[xo + 32 + i]));
-                            highs = highs.add(ql.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.LSHR, 2).and((short) 0x30))
-                                    .mul(xq[xo + 96 + i]));
-                        }
-                        lows = lows.sub((short) x8[xo / 8 + 4]);
-                        highs = highs.sub((short) x8[xo / 8 + 12]);
-                        a = lows.reinterpretAsInts();
-                        c = highs.reinterpretAsInts();
+                        a = lows1.reinterpretAsInts();
                         sums0 = sums0.add(a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                                 .mul((IntVector) ByteVector.fromMemorySegment(QUARTER, tiles, sc + GROUP, Kernels.LE)
                                         .convertShape(VectorOperators.B2I, INTS, 0)));
                         sums1 = sums1.add(a.lanewise(VectorOperators.ASHR, 16)
                                 .mul((IntVector) ByteVector.fromMemorySegment(QUARTER, tiles, sc + GROUP + 16, Kernels.LE)
                                         .convertShape(VectorOperators.B2I, INTS, 0)));
-                        sums0 = sums0.add(c.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        a = highs0.reinterpretAsInts();
+                        sums0 = sums0.add(a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                .mul((IntVector) ByteVector.fromMemorySegment(QUARTER, tiles, sc + 2 * GROUP, Kernels.LE)
+                                        .convertShape(VectorOperators.B2I, INTS, 0)));
+                        sums1 = sums1.add(a.lanewise(VectorOperators.ASHR, 16)
+                                .mul((IntVector) ByteVector.fromMemorySegment(QUARTER, tiles, sc + 2 * GROUP + 16, Kernels.LE)
+                                        .convertShape(VectorOperators.B2I, INTS, 0)));
+                        a = highs1.reinterpretAsInts();
+                        sums0 = sums0.add(a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                                 .mul((IntVector) ByteVector.fromMemorySegment(QUARTER, tiles, sc + 3 * GROUP, Kernels.LE)
                                         .convertShape(VectorOperators.B2I, INTS, 0)));
-                        sums1 = sums1.add(c.lanewise(VectorOperators.ASHR, 16)
+                        sums1 = sums1.add(a.lanewise(VectorOperators.ASHR, 16)
                                 .mul((IntVector) ByteVector.fromMemorySegment(QUARTER, tiles, sc + 3 * GROUP + 16, Kernels.LE)
                                         .convertShape(VectorOperators.B2I, INTS, 0)));
                     }
