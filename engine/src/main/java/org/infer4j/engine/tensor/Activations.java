@@ -290,26 +290,29 @@ public final class Activations {
         if (quantizing == InputFormat.Q8_0) {
             Quantizer.quantizeQ8Activations(values, Q8_BLOCK * from, Q8_BLOCK * (to - from), q8Values, Q8_BLOCK * from,
                     q8Scales, from);
+            // Plain loops, which C2 turns into vectors: the copy alone, then the sums.
+            for (int i = Q8_BLOCK * from; i < Q8_BLOCK * to; i++) {
+                q8Shorts[i] = q8Values[i];
+            }
             for (int b = from; b < to; b++) {
                 int sum = 0;
-                for (int j = 0; j < Q8_BLOCK; j++) {
-                    q8Shorts[Q8_BLOCK * b + j] = q8Values[Q8_BLOCK * b + j];
-                    sum += j < Q8_BLOCK / 2 ? q8Values[Q8_BLOCK * b + j] : 0;
+                for (int j = 0; j < Q8_BLOCK / 2; j++) {
+                    sum += q8Values[Q8_BLOCK * b + j];
                 }
                 q8LowSums[b] = sum;
             }
         } else {
             Quantizer.quantizeQ8KActivations(values, Q8K_BLOCK * from, Q8K_BLOCK * (to - from), q8kValues,
                     Q8K_BLOCK * from, q8kScales, from, q8kSums, 16 * from);
-            for (int b = from; b < to; b++) {
-                for (int e = 0; e < Q8K_BLOCK / 8; e++) {
-                    int sum = 0;
-                    for (int i = 0; i < 8; i++) {
-                        q8kShorts[Q8K_BLOCK * b + 8 * e + i] = q8kValues[Q8K_BLOCK * b + 8 * e + i];
-                        sum += q8kValues[Q8K_BLOCK * b + 8 * e + i];
-                    }
-                    q8kCentring[Q8K_BLOCK / 8 * b + e] = 32 * sum;
+            for (int i = Q8K_BLOCK * from; i < Q8K_BLOCK * to; i++) {
+                q8kShorts[i] = q8kValues[i];
+            }
+            for (int e = Q8K_BLOCK / 8 * from; e < Q8K_BLOCK / 8 * to; e++) {
+                int sum = 0;
+                for (int i = 0; i < 8; i++) {
+                    sum += q8kValues[8 * e + i];
                 }
+                q8kCentring[e] = 32 * sum;
             }
         }
         if (deriving) {
