@@ -1,5 +1,10 @@
 package org.infer4j.engine.tensor;
 
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
 /**
  * A batch's 8-bit quantized input (Q8_0 or Q8_K) laid out for {@link Int16Gemm}: the int8 values widened to int16,
  * in panels of {@link TileGemm#PANEL} tokens, plus each token's scale (and, for Q8_K, scaled sum) per block of
@@ -113,13 +118,19 @@ final class Int16Panels implements RangeTask {
             int first = p * panel;
             int count = Math.min(panel, tokens - first);
             int base = p * cols * panel;
+            boolean vectors = lanes == 16 && colFrom % 16 == 0 && colTo % 16 == 0;
+            if (vectors) {
+                for (int v = 0; v < panel / (2 * lanes); v++) {
+                    layOutValues(q, tokens, cols, first + 2 * lanes * v, base + 2 * lanes * v, colFrom, colTo);
+                }
+            }
             for (int j = 0; j < panel; j++) {
                 // Lane of token j: which vector, then interleaved as the class comment says.
                 int v = j / (2 * lanes);
                 int i = j % (2 * lanes);
                 int lane = v * 2 * lanes + (i < lanes ? 2 * i : 2 * (i - lanes) + 1);
                 if (j >= count) {
-                    for (int c = colFrom; c < colTo; c++) {
+                    for (int c = colFrom; c < colTo && !vectors; c++) {
                         values[base + c * panel + lane] = 0;
                     }
                     for (int b = colFrom / BLOCK; b < colTo / BLOCK; b++) {
@@ -129,7 +140,7 @@ final class Int16Panels implements RangeTask {
                     continue;
                 }
                 int row = (first + j) * cols;
-                for (int c = colFrom; c < colTo; c++) {
+                for (int c = colFrom; c < colTo && !vectors; c++) {
                     values[base + c * panel + lane] = q[row + c];
                 }
                 for (int b = colFrom / BLOCK; b < colTo / BLOCK; b++) {
@@ -143,4 +154,34 @@ final class Int16Panels implements RangeTask {
             }
         }
     }
+
+    /**
+     * With 16 lanes, one vector of a panel ({@code 2·16} tokens from {@code first}, lanes interleaved as the class
+     * says) for columns {@code [colFrom, colTo)}: per 16 columns, each pair of tokens {@code (i, 16 + i)} as one int
+     * per column (the first in the low half), a 16 × 16 block of ints transposed ({@link Transpose}, on their bits)
+     * into the columns' vectors. Element by element this was 2.6% of a Qwen2.5-0.5B-shaped Q4_0 pp512.
+     */
+    private void layOutValues(byte[] q, int tokens, int cols, int first, int at, int colFrom, int colTo) {
+        float[] work = WORK.get();
+        for (int k = colFrom; k < colTo; k += 16) {
+            for (int i = 0; i < 16; i++) {
+                int a = first + i, b = first + 16 + i;
+                IntVector low = a < tokens
+                        ? (IntVector) ByteVector.fromArray(ByteVector.SPECIES_128, q, a * cols + k).convertShape(VectorOperators.B2I, IntVector.SPECIES_512, 0)
+                        : IntVector.zero(IntVector.SPECIES_512);
+                IntVector high = b < tokens
+                        ? (IntVector) ByteVector.fromArray(ByteVector.SPECIES_128, q, b * cols + k).convertShape(VectorOperators.B2I, IntVector.SPECIES_512, 0)
+                        : IntVector.zero(IntVector.SPECIES_512);
+                low.and(0xFFFF).or(high.lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().intoArray(work, 16 * i);
+            }
+            Transpose.block(work, 0, 16, work, 256, 16, 16);
+            for (int c = 0; c < 16; c++) {
+                FloatVector.fromArray(FloatVector.SPECIES_512, work, 256 + 16 * c).reinterpretAsShorts()
+                        .intoArray(values, at + (k + c) * TileGemm.PANEL);
+            }
+        }
+    }
+
+    /** A worker's space for {@link #layOutValues}: a 16 × 16 block and its transpose. */
+    private static final ThreadLocal<float[]> WORK = ThreadLocal.withInitial(() -> new float[512]);
 }
