@@ -28,7 +28,17 @@ final class GroupColumns {
             B4 = round(2, 4), B5 = round(2, 5), B6 = round(2, 6), B7 = round(2, 7);
     private static final ByteVector C0 = round(3, 0), C1 = round(3, 1), C2 = round(3, 2), C3 = round(3, 3),
             C4 = round(3, 4), C5 = round(3, 5), C6 = round(3, 6), C7 = round(3, 7);
+    /** Bytes 0..31 of the first source, then bytes 32..63 of the second. */
+    private static final ByteVector JOIN = join();
     private static final ThreadLocal<byte[]> WORK = ThreadLocal.withInitial(() -> new byte[512]);
+
+    private static ByteVector join() {
+        byte[] index = new byte[64];
+        for (int i = 0; i < 64; i++) {
+            index[i] = (byte) (i < 32 ? i : 64 + i);
+        }
+        return ByteVector.fromArray(BYTES, index, 0);
+    }
 
     private GroupColumns() {}
 
@@ -87,14 +97,37 @@ final class GroupColumns {
      */
     static void toRows(MemorySegment tiles, long q, int base, int rowFrom, int rowTo, int[] quants, int quantStride,
                        int column, byte[] work) {
-        ByteVector w0 = ByteVector.fromMemorySegment(BYTES, tiles, q, Kernels.LE);
-        ByteVector w1 = ByteVector.fromMemorySegment(BYTES, tiles, q + 64, Kernels.LE);
-        ByteVector w2 = ByteVector.fromMemorySegment(BYTES, tiles, q + 128, Kernels.LE);
-        ByteVector w3 = ByteVector.fromMemorySegment(BYTES, tiles, q + 192, Kernels.LE);
-        ByteVector w4 = ByteVector.fromMemorySegment(BYTES, tiles, q + 256, Kernels.LE);
-        ByteVector w5 = ByteVector.fromMemorySegment(BYTES, tiles, q + 320, Kernels.LE);
-        ByteVector w6 = ByteVector.fromMemorySegment(BYTES, tiles, q + 384, Kernels.LE);
-        ByteVector w7 = ByteVector.fromMemorySegment(BYTES, tiles, q + 448, Kernels.LE);
+        toRows(tiles, q, false, base, rowFrom, rowTo, quants, quantStride, column, work);
+    }
+
+    /**
+     * As {@link #toRows(MemorySegment, long, int, int, int, int[], int, int, byte[])}; {@code paired}, the 16 vectors
+     * are 64 bytes apart (a pair's merged tiles, {@link InterleavedQ4_0}): each 64-byte vector of two is then taken
+     * from two loads, the first 32 bytes of one and of the next.
+     */
+    static void toRows(MemorySegment tiles, long q, boolean paired, int base, int rowFrom, int rowTo, int[] quants,
+                       int quantStride, int column, byte[] work) {
+        ByteVector w0, w1, w2, w3, w4, w5, w6, w7;
+        if (paired) {
+            // The second load starts 32 bytes before the vector it serves, so that it ends within the pair's tiles.
+            w0 = JOIN.selectFrom(ByteVector.fromMemorySegment(BYTES, tiles, q, Kernels.LE), ByteVector.fromMemorySegment(BYTES, tiles, q + 32, Kernels.LE));
+            w1 = JOIN.selectFrom(ByteVector.fromMemorySegment(BYTES, tiles, q + 128, Kernels.LE), ByteVector.fromMemorySegment(BYTES, tiles, q + 160, Kernels.LE));
+            w2 = JOIN.selectFrom(ByteVector.fromMemorySegment(BYTES, tiles, q + 256, Kernels.LE), ByteVector.fromMemorySegment(BYTES, tiles, q + 288, Kernels.LE));
+            w3 = JOIN.selectFrom(ByteVector.fromMemorySegment(BYTES, tiles, q + 384, Kernels.LE), ByteVector.fromMemorySegment(BYTES, tiles, q + 416, Kernels.LE));
+            w4 = JOIN.selectFrom(ByteVector.fromMemorySegment(BYTES, tiles, q + 512, Kernels.LE), ByteVector.fromMemorySegment(BYTES, tiles, q + 544, Kernels.LE));
+            w5 = JOIN.selectFrom(ByteVector.fromMemorySegment(BYTES, tiles, q + 640, Kernels.LE), ByteVector.fromMemorySegment(BYTES, tiles, q + 672, Kernels.LE));
+            w6 = JOIN.selectFrom(ByteVector.fromMemorySegment(BYTES, tiles, q + 768, Kernels.LE), ByteVector.fromMemorySegment(BYTES, tiles, q + 800, Kernels.LE));
+            w7 = JOIN.selectFrom(ByteVector.fromMemorySegment(BYTES, tiles, q + 896, Kernels.LE), ByteVector.fromMemorySegment(BYTES, tiles, q + 928, Kernels.LE));
+        } else {
+            w0 = ByteVector.fromMemorySegment(BYTES, tiles, q, Kernels.LE);
+            w1 = ByteVector.fromMemorySegment(BYTES, tiles, q + 64, Kernels.LE);
+            w2 = ByteVector.fromMemorySegment(BYTES, tiles, q + 128, Kernels.LE);
+            w3 = ByteVector.fromMemorySegment(BYTES, tiles, q + 192, Kernels.LE);
+            w4 = ByteVector.fromMemorySegment(BYTES, tiles, q + 256, Kernels.LE);
+            w5 = ByteVector.fromMemorySegment(BYTES, tiles, q + 320, Kernels.LE);
+            w6 = ByteVector.fromMemorySegment(BYTES, tiles, q + 384, Kernels.LE);
+            w7 = ByteVector.fromMemorySegment(BYTES, tiles, q + 448, Kernels.LE);
+        }
         ByteVector a0 = A0.selectFrom(w0, w1), a1 = A1.selectFrom(w0, w1), a2 = A2.selectFrom(w2, w3),
                 a3 = A3.selectFrom(w2, w3), a4 = A4.selectFrom(w4, w5), a5 = A5.selectFrom(w4, w5),
                 a6 = A6.selectFrom(w6, w7), a7 = A7.selectFrom(w6, w7);

@@ -106,6 +106,12 @@ sealed interface RowGroups permits InterleavedQ4_0, InterleavedQ4_K, Interleaved
         }
     }
 
+    /** Merges two groups' tiles ({@link GroupLayout}'s, {@code blocks} each) into one region for a pair. */
+    @FunctionalInterface
+    interface GroupPairing {
+        void merge(byte[] first, byte[] second, int blocks, byte[] pair);
+    }
+
     /** Lays out one group: its 32 rows' bytes from the file in, its {@code blocks} tiles (one after another) out. */
     @FunctionalInterface
     interface GroupLayout {
@@ -119,18 +125,39 @@ sealed interface RowGroups permits InterleavedQ4_0, InterleavedQ4_K, Interleaved
      * tensor at load (a Qwen2.5-0.5B-shaped Q4_0 file 0.25 -> 0.55 s).
      */
     static MemorySegment relay(MemorySegment data, int rows, int blocks, int blockBytes, int tileBytes, GroupLayout layout) {
+        return relay(data, rows, blocks, blockBytes, tileBytes, layout, null);
+    }
+
+    /**
+     * As {@link #relay(MemorySegment, int, int, int, int, GroupLayout)}; with a {@code pairing}, groups 2p and 2p + 1
+     * (where both exist) are laid out and then merged by it into one region of twice a group's bytes at the first's
+     * place (a last group without a partner stays as it is).
+     */
+    static MemorySegment relay(MemorySegment data, int rows, int blocks, int blockBytes, int tileBytes, GroupLayout layout,
+                               GroupPairing pairing) {
         int groups = rows / GROUP;
         int rowBytes = blocks * blockBytes;
         int groupBytes = blocks * tileBytes;
         MemorySegment tiles = LargePages.allocate((long) groups * groupBytes);
-        int chunk = Math.max(1, Math.ceilDiv(1 << 20, groupBytes));
+        int chunk = 2 * Math.max(1, Math.ceilDiv(1 << 20, 2 * groupBytes)); // even: pairs stay in one chunk
         IntStream.range(0, Math.ceilDiv(groups, chunk)).parallel().forEach(c -> {
             byte[] rowsOfGroup = new byte[GROUP * rowBytes];
             byte[] groupTiles = new byte[groupBytes];
+            byte[] partnerTiles = pairing == null ? null : new byte[groupBytes];
+            byte[] pairTiles = pairing == null ? null : new byte[2 * groupBytes];
             for (int g = c * chunk; g < Math.min(groups, (c + 1) * chunk); g++) {
                 MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (long) g * GROUP * rowBytes, rowsOfGroup, 0, GROUP * rowBytes);
                 layout.layOut(rowsOfGroup, blocks, groupTiles);
-                MemorySegment.copy(groupTiles, 0, tiles, ValueLayout.JAVA_BYTE, (long) g * groupBytes, groupBytes);
+                if (pairing != null && g + 1 < groups) {
+                    MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (long) (g + 1) * GROUP * rowBytes, rowsOfGroup, 0,
+                            GROUP * rowBytes);
+                    layout.layOut(rowsOfGroup, blocks, partnerTiles);
+                    pairing.merge(groupTiles, partnerTiles, blocks, pairTiles);
+                    MemorySegment.copy(pairTiles, 0, tiles, ValueLayout.JAVA_BYTE, (long) g * groupBytes, 2 * groupBytes);
+                    g++;
+                } else {
+                    MemorySegment.copy(groupTiles, 0, tiles, ValueLayout.JAVA_BYTE, (long) g * groupBytes, groupBytes);
+                }
             }
         });
         unload(data, (long) groups * GROUP * rowBytes);

@@ -120,9 +120,17 @@ class WeightMatrixTest {
         oneTokenRowsDoNotDependOnTheirGrouping(type, 4864, 23); // past Kernels.LONG_ROW: the byte-input kernels
         // Q4_0's interleaved groups of 32 rows, cut by the pieces, and rows past the last group.
         oneTokenRowsDoNotDependOnTheirGrouping(type, 896, 75);
+        // Whole groups, in pieces that start at odd ones: Q4_0 multiplies a pair in step or a group alone, and five
+        // groups are two pairs and one without a partner.
+        oneTokenRowsDoNotDependOnTheirGrouping(type, 896, 5 * 32 + 7, 32);
     }
 
     private static void oneTokenRowsDoNotDependOnTheirGrouping(GgmlType type, int cols, int rows) {
+        oneTokenRowsDoNotDependOnTheirGrouping(type, cols, rows, 1);
+    }
+
+    /** Pieces of {@code unit}·(1..4) rows first, then {@code unit}·(1..5). */
+    private static void oneTokenRowsDoNotDependOnTheirGrouping(GgmlType type, int cols, int rows, int unit) {
         Random rnd = new Random(13);
         WeightMatrix m = WeightMatrix.of("w", type, MemorySegment.ofArray(encode(type, randomFloats(rnd, rows * cols), rows, cols)), rows, cols);
         Activations x = new Activations(1, cols);
@@ -136,7 +144,7 @@ class WeightMatrixTest {
             for (int step = 1; step <= 5; step++) {
                 float[] pieces = new float[rows];
                 for (int from = 0; from < rows; ) {
-                    int to = Math.min(rows, from + (from == 0 ? start + 1 : step));
+                    int to = Math.min(rows, from + unit * (from == 0 ? start + 1 : step));
                     m.multiply(x, pieces, 0, rows, from, to, scratch);
                     from = to;
                 }
