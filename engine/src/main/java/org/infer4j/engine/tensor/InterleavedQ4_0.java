@@ -57,7 +57,8 @@ record InterleavedQ4_0(MemorySegment tiles, int groupedRows, int cols) implement
     }
 
     /** Start of group {@code g}'s block {@code b}: its pair's merged tiles, or its own tile. */
-    private long tileAt(int g, int b) {
+    @Override
+    public long tileAt(int g, int b) {
         int blocks = cols / 32;
         return paired(g) ? ((long) (g & ~1) * blocks + 2L * b) * TILE_BYTES : ((long) g * blocks + b) * TILE_BYTES;
     }
@@ -76,17 +77,10 @@ record InterleavedQ4_0(MemorySegment tiles, int groupedRows, int cols) implement
         return paired(g) ? 2 * GROUP : GROUP;
     }
 
+    /** A pair's block is both groups' tiles. */
     @Override
-    public int touch(int rowFrom, int rowTo, int colFrom, int colTo, int part, int parts) {
-        int sum = 0;
-        for (int g = rowFrom / GROUP; g * GROUP < rowTo; g++) {
-            long from = tileAt(g, colFrom / 32);
-            long lines = (tileAt(g, colTo / 32 - 1) + (paired(g) ? 2 : 1) * TILE_BYTES - from + 63) / 64;
-            for (long line = lines * part / parts; line < lines * (part + 1) / parts; line++) {
-                sum += tiles.get(ValueLayout.JAVA_BYTE, from + 64 * line);
-            }
-        }
-        return sum;
+    public int blockSpan(int g) {
+        return paired(g) ? 2 * TILE_BYTES : TILE_BYTES;
     }
 
     /** Two groups' tiles merged vector by vector (RowGroups.GroupPairing). */
@@ -114,7 +108,7 @@ record InterleavedQ4_0(MemorySegment tiles, int groupedRows, int cols) implement
                 g += 2;
             } else {
                 multiply(tiles, cols, xq, xl, xd, out, outOffset, g, scalesAt(g, 0), quantsAt(g, 0), quantStride(g),
-                        paired(g) ? 2 * TILE_BYTES : TILE_BYTES);
+                        blockSpan(g));
                 g++;
             }
         }

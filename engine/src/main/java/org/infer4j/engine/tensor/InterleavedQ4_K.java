@@ -69,7 +69,7 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
         int blocks = cols / 256;
         int i = row % GROUP, lane = RowGroups.lane(i);
         for (int b = 0; b < blocks; b++) {
-            long t = ((long) (row / GROUP) * blocks + b) * TILE_BYTES;
+            long t = tileAt(row / GROUP, b);
             float d = QuantLanes.half(tiles, t + HALVES + 2 * i);
             float dmin = QuantLanes.half(tiles, t + HALVES + 2 * GROUP + 2 * i);
             for (int s = 0; s < 8; s++) {
@@ -96,7 +96,7 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
         for (int g = rowFrom / GROUP; g * GROUP < rowTo; g++) {
             int base = g * GROUP;
             for (int b = colFrom / 256; b < colTo / 256; b++) {
-                long t = ((long) g * blocks + b) * TILE_BYTES;
+                long t = tileAt(g, b);
                 for (int s = 0; s < 8; s++) {
                     long sub = t + (long) SUB_BLOCK_BYTES * s;
                     GroupColumns.toRows(tiles, sub + QUANTS, base, rowFrom, rowTo, quants, quantStride,

@@ -145,7 +145,7 @@ record InterleavedQ6_K(MemorySegment tiles, int groupedRows, int cols) implement
         int blocks = cols / 256;
         int i = row % GROUP, lane = RowGroups.lane(i);
         for (int b = 0; b < blocks; b++) {
-            long t = ((long) (row / GROUP) * blocks + b) * TILE_BYTES;
+            long t = tileAt(row / GROUP, b);
             float d = QuantLanes.half(tiles, t + HALVES + 2 * i);
             for (int c = 0; c < 256; c++) {
                 float scale = d * tiles.get(ValueLayout.JAVA_BYTE, t + SCALE_VECTOR[c / 16] + i);
@@ -166,7 +166,7 @@ record InterleavedQ6_K(MemorySegment tiles, int groupedRows, int cols) implement
             int base = g * GROUP;
             int first = Math.max(rowFrom, base), last = Math.min(rowTo, base + GROUP);
             for (int b = colFrom / 256; b < colTo / 256; b++) {
-                long t = ((long) g * blocks + b) * TILE_BYTES;
+                long t = tileAt(g, b);
                 for (int i = 0; i < GROUP; i++) {
                     work[1024 + i] = QuantLanes.half(tiles, t + HALVES + 2 * i);
                 }

@@ -46,6 +46,16 @@ sealed interface RowGroups permits InterleavedQ4_0, InterleavedQ4_K, Interleaved
     /** Bytes of one tile. */
     int tileBytes();
 
+    /** Where group {@code g}'s tile of block {@code b} starts: by default a group's tiles one after another. */
+    default long tileAt(int g, int b) {
+        return ((long) g * (cols() / tileColumns()) + b) * tileBytes();
+    }
+
+    /** Bytes from {@code tileAt(g, b)} to the end of block b's region: one tile, unless a layout merges more. */
+    default int blockSpan(int g) {
+        return tileBytes();
+    }
+
     /**
      * Part {@code part} of {@code parts} of the cache lines that the tiles of rows {@code [rowFrom, rowTo)} × columns
      * {@code [colFrom, colTo)} occupy: loads one byte of each and returns their sum ({@link TileGemm#touchNext}'s
@@ -54,11 +64,10 @@ sealed interface RowGroups permits InterleavedQ4_0, InterleavedQ4_K, Interleaved
      */
     default int touch(int rowFrom, int rowTo, int colFrom, int colTo, int part, int parts) {
         MemorySegment tiles = tiles();
-        int blocks = cols() / tileColumns();
         int sum = 0;
         for (int g = rowFrom / GROUP; g * GROUP < rowTo; g++) {
-            long from = ((long) g * blocks + colFrom / tileColumns()) * tileBytes();
-            long lines = (((long) g * blocks + Math.ceilDiv(colTo, tileColumns())) * tileBytes() - from + 63) / 64;
+            long from = tileAt(g, colFrom / tileColumns());
+            long lines = (tileAt(g, Math.ceilDiv(colTo, tileColumns()) - 1) + blockSpan(g) - from + 63) / 64;
             long first = lines * part / parts, last = lines * (part + 1) / parts;
             for (long line = first; line < last; line++) {
                 sum += tiles.get(ValueLayout.JAVA_BYTE, from + 64 * line);
