@@ -10,6 +10,9 @@
 # Each round runs llama-bench -r 1 and infer4j bench -r 1 back to back, alternating, so both see the same
 # machine load; the table gives the mean t/s over the rounds, their ratio, and generation's weight-read
 # rate against the machine's streaming-read bandwidth (bench/stream.c, same thread count).
+# Before the rounds, one start per model lays out its weights and writes them to the layout cache
+# (build-cache/bench/relaid, emptied first); the rounds then map them, as every start after a model's first
+# does. The last column is infer4j's load time: that first start, and the mean over the rounds.
 #
 # llama.cpp runs with its AMX path disabled (bench/no-amx.c): its AMX matrix multiply crashes here.
 set -euo pipefail
@@ -65,26 +68,33 @@ for l in sys.stdin:
     j=json.loads(l); r["pp" if j["n_prompt"]>0 else "tg"]=j["avg_ts"]
 print(r.get("pp","NA"), r.get("tg","NA"))' || echo "NA NA"
 }
+# Prints "pp tg load" (t/s, t/s, s) of one infer4j run of MODEL [-p P -n N].
+relaid=$cache/relaid
 infer4j_run() {
-  local out
+  local out load
   out=$("$java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC \
-    -jar "$root/server/target/infer4j.jar" bench -m "$1" -p "$prompt" -n "$gen" -t "$threads" -r 1 2>"$cache/infer4j.err") || { echo "NA NA"; return; }
-  awk -F'|' -v p="pp$prompt" -v g="tg$gen" '
+    -jar "$root/server/target/infer4j.jar" bench -m "$1" -p "${2:-$prompt}" -n "${3:-$gen}" -t "$threads" -r 1 \
+    --layout-cache "$relaid" 2>"$cache/infer4j.err") || { echo "NA NA NA"; return; }
+  load=$(sed -n 's/^load: \([0-9.]*\) s.*/\1/p' "$cache/infer4j.err")
+  awk -F'|' -v p="pp${2:-$prompt}" -v g="tg${3:-$gen}" -v load="${load:-NA}" '
     { gsub(/ /, "", $7); split($8, v, "±"); gsub(/ /, "", v[1]) }
     $7 == p { pp = v[1] } $7 == g { tg = v[1] }
-    END { print (pp == "" ? "NA" : pp), (tg == "" ? "NA" : tg) }' <<<"$out"
+    END { print (pp == "" ? "NA" : pp), (tg == "" ? "NA" : tg), load }' <<<"$out"
 }
+rm -rf "$relaid"
 
-declare -A sum count bytes
+declare -A sum count bytes first
 for m in "${models[@]}"; do
   name=$(basename "$m" .gguf)
+  read -r _ _ first[$name] < <(infer4j_run "$m" 0 1)
+  echo "== $name: infer4j's first start (lays out, writes the layout cache) loaded in ${first[$name]} s" >&2
   for ((i = 1; i <= reps; i++)); do
     echo "== $name round $i/$reps" >&2
     measure_bandwidth
     read -r lpp ltg < <(llama_run "$m")
-    read -r jpp jtg < <(infer4j_run "$m")
-    echo "   llama.cpp pp $lpp tg $ltg | infer4j pp $jpp tg $jtg" >&2
-    for k in lpp ltg jpp jtg; do
+    read -r jpp jtg jload < <(infer4j_run "$m")
+    echo "   llama.cpp pp $lpp tg $ltg | infer4j pp $jpp tg $jtg, load $jload s" >&2
+    for k in lpp ltg jpp jtg jload; do
       v=${!k}
       [[ $v == NA ]] && continue
       sum[$name.$k]=$(python3 -c "print(${sum[$name.$k]:-0} + $v)")
@@ -100,14 +110,15 @@ mean() { [[ -n ${count[$1]:-} ]] && python3 -c "print('%.2f' % (${sum[$1]} / ${c
 echo
 echo "infer4j vs llama.cpp (llama-bench), $threads threads, $reps alternating rounds, best streaming-read bandwidth $bandwidth GB/s"
 echo
-printf '| %-22s | %-6s | %14s | %12s | %6s | %-28s |\n' model test "llama.cpp t/s" "infer4j t/s" ratio "tg weight reads: llama.cpp / infer4j"
-printf '| %-22s | %-6s | %14s | %12s | %6s | %-28s |\n' "----------------------" "------" "-------------:" "-----------:" "-----:" "----------------------------"
+printf '| %-22s | %-6s | %14s | %12s | %6s | %-28s | %-20s |\n' model test "llama.cpp t/s" "infer4j t/s" ratio "tg weight reads: llama.cpp / infer4j" "infer4j load s: first / mapped"
+printf '| %-22s | %-6s | %14s | %12s | %6s | %-28s | %-20s |\n' "----------------------" "------" "-------------:" "-----------:" "-----:" "----------------------------" "--------------------"
 for m in "${models[@]}"; do
   name=$(basename "$m" .gguf)
   for t in pp tg; do
     l=$(mean "$name.l$t"); j=$(mean "$name.j$t")
     ratio=NA; [[ $l != NA && $j != NA ]] && ratio=$(python3 -c "print('%.2f' % ($j / $l))")
-    bw=""
+    bw="" load=""
+    [[ $t == pp ]] && load="${first[$name]:-NA} / $(mean "$name.jload")"
     if [[ $t == tg ]]; then
       bw=$(python3 -c "
 b=${bytes[$name]}; B=$bandwidth
@@ -115,6 +126,6 @@ f=lambda x: 'NA' if x=='NA' else '%.1f GB/s (%.0f%%)' % (float(x)*b/1e9, 100*flo
 print(f('$l') + ' / ' + f('$j'))")
     fi
     n=$([[ $t == pp ]] && echo "$prompt" || echo "$gen")
-    printf '| %-22s | %-6s | %14s | %12s | %6s | %-28s |\n' "$name" "$t$n" "$l" "$j" "$ratio" "$bw"
+    printf '| %-22s | %-6s | %14s | %12s | %6s | %-28s | %-20s |\n' "$name" "$t$n" "$l" "$j" "$ratio" "$bw" "$load"
   done
 done

@@ -48,7 +48,7 @@ for t in "${types[@]}"; do
   l=$(LD_PRELOAD=$cache/no-amx.so "$bin/llama-bench" -m "$m" -p 0 -n "$gen" -t "$threads" -r 1 -o jsonl 2>/dev/null \
     | python3 -c 'import json,sys; print(["%.2f" % json.loads(l)["avg_ts"] for l in sys.stdin][-1])' || echo NA)
   out=$("$java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC \
-    -jar "$root/server/target/infer4j.jar" bench -m "$m" -p 0 -n "$gen" -t "$threads" -r 2 2>&1) || out=""
+    -jar "$root/server/target/infer4j.jar" bench -m "$m" -p 0 -n "$gen" -t "$threads" -r 2 --no-layout-cache 2>&1) || out=""
   j=$(awk -F'|' -v g="tg$gen" '{ gsub(/ /, "", $7); split($8, v, "±"); gsub(/ /, "", v[1]) } $7 == g { print v[1] }' <<<"$out")
   gc=$(sed -n 's/.*: \([0-9]*\) garbage collections.*/\1/p' <<<"$out")
   ratio=NA; [[ -n $j && $l != NA ]] && ratio=$(python3 -c "print('%.2f' % ($j / $l))")

@@ -265,6 +265,15 @@ public final class GgufFile implements AutoCloseable {
         return mapping.asSlice(dataOffset + tensor.offset(), tensor.byteSize()).asReadOnly();
     }
 
+    /**
+     * Where {@code slice} starts in the file, if it is a slice of this file's mapping (as {@link #tensorData}'s are);
+     * -1 for any other segment.
+     */
+    public long offsetOf(MemorySegment slice) {
+        long offset = slice.address() - mapping.address();
+        return slice.isNative() && offset >= 0 && offset + slice.byteSize() <= mapping.byteSize() ? offset : -1;
+    }
+
     public boolean has(String key) {
         return metadata.containsKey(key);
     }

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.stream.IntStream;
+import org.infer4j.engine.tensor.RelaidCopies;
 import org.infer4j.engine.tensor.WeightMatrix;
 import org.infer4j.gguf.GgmlType;
 import org.infer4j.gguf.GgufFile;
@@ -14,6 +15,9 @@ import org.infer4j.gguf.TensorInfo;
  * {@code general.architecture}, reads its hyper-parameters and wraps its tensors without copying them.
  */
 public final class ModelLoader {
+    /** Most prompt tokens per forward step unless a load says otherwise. */
+    public static final int DEFAULT_BATCH = TransformerModel.DEFAULT_BATCH;
+
     private ModelLoader() {}
 
     /**
@@ -25,18 +29,34 @@ public final class ModelLoader {
      * @throws org.infer4j.engine.tensor.UnsupportedTensorTypeException for a weight type without a kernel
      */
     public static LanguageModel load(GgufFile gguf, int threads) {
-        return load(gguf, threads, TransformerModel.DEFAULT_BATCH);
+        return load(gguf, threads, DEFAULT_BATCH);
     }
 
     /** As {@link #load(GgufFile, int)}, processing prompts in chunks of at most {@code maxBatch} tokens. */
     public static LanguageModel load(GgufFile gguf, int threads, int maxBatch) {
+        return load(gguf, threads, maxBatch, RelaidCopies.IN_MEMORY, () -> {});
+    }
+
+    /**
+     * As {@link #load(GgufFile, int, int)}, the weights re-laid for the one-token kernels mapped from {@code cache}
+     * where it holds them (and written to it in the background where it did not). The model takes ownership of the
+     * cache too; it is not closed on failure.
+     */
+    public static LanguageModel load(GgufFile gguf, int threads, int maxBatch, LayoutCache cache) {
+        LanguageModel model = load(gguf, threads, maxBatch, cache, cache);
+        cache.finishLoad();
+        return model;
+    }
+
+    private static LanguageModel load(GgufFile gguf, int threads, int maxBatch, RelaidCopies copies,
+                                      AutoCloseable copiesOwner) {
         String name = gguf.getString("general.architecture");
         Architecture architecture = Architecture.of(name).orElseThrow(() -> new UnsupportedModelException(gguf.path(), name));
         TransformerConfig config = TransformerConfig.read(gguf, architecture, ropeFactors(gguf, architecture));
-        TransformerWeights weights = weights(gguf, config);
+        TransformerWeights weights = weights(gguf, config, copies);
         ModelSpec spec = new ModelSpec(name, gguf.findString("general.name").orElse(gguf.path().getFileName().toString()),
                 config.contextLength(), config.vocabSize(), parameterCount(gguf), dominantWeightType(gguf));
-        return new TransformerModel(gguf, spec, config, weights, threads, maxBatch);
+        return new TransformerModel(gguf, copiesOwner, spec, config, weights, threads, maxBatch);
     }
 
     /**
@@ -63,16 +83,16 @@ public final class ModelLoader {
     }
 
     /** The family's tensors under llama.cpp's names, fused ones split into views. */
-    private static TransformerWeights weights(GgufFile gguf, TransformerConfig config) {
+    private static TransformerWeights weights(GgufFile gguf, TransformerConfig config, RelaidCopies copies) {
         Architecture arch = config.architecture();
         int dim = config.dim();
-        WeightMatrix embedding = matrix(gguf, "token_embd.weight", config.vocabSize(), dim);
+        WeightMatrix embedding = matrix(gguf, "token_embd.weight", config.vocabSize(), dim, copies);
         TransformerWeights.Layer[] layers = new TransformerWeights.Layer[config.layers()];
         // Layers in parallel: re-laying a layer's weights for one-token kernels reads them all, and a small matrix
         // alone keeps one core (Llama-3.2-1B-shaped Q4_K_M: load 0.82 -> 0.70 s on 2 cores).
-        IntStream.range(0, layers.length).parallel().forEach(i -> layers[i] = layer(gguf, config, i));
+        IntStream.range(0, layers.length).parallel().forEach(i -> layers[i] = layer(gguf, config, i, copies));
         WeightMatrix output = !arch.alwaysTiesOutput() && gguf.findTensor("output.weight").isPresent()
-                ? matrix(gguf, "output.weight", config.vocabSize(), dim)
+                ? matrix(gguf, "output.weight", config.vocabSize(), dim, copies)
                 : embedding; // tied embeddings
         float[] outputBias = arch.hasOutputBias() && gguf.findTensor("output.bias").isPresent()
                 ? vector(gguf, "output.bias", config.vocabSize())
@@ -81,7 +101,7 @@ public final class ModelLoader {
     }
 
     /** Layer {@code i}'s tensors, fused ones split into views. */
-    private static TransformerWeights.Layer layer(GgufFile gguf, TransformerConfig config, int i) {
+    private static TransformerWeights.Layer layer(GgufFile gguf, TransformerConfig config, int i, RelaidCopies copies) {
         Architecture arch = config.architecture();
         int dim = config.dim();
         String p = "blk." + i + ".";
@@ -89,27 +109,27 @@ public final class ModelLoader {
         float[][] qkvBias;
         int[] widths = {config.queryWidth(), config.keyWidth(), config.valueWidth()};
         if (gguf.findTensor(p + "attn_qkv.weight").isPresent()) {
-            qkv = rowSlices(matrix(gguf, p + "attn_qkv.weight", widths[0] + widths[1] + widths[2], dim), gguf, widths);
+            qkv = rowSlices(gguf, p + "attn_qkv.weight", widths, dim, copies);
             qkvBias = gguf.findTensor(p + "attn_qkv.bias").isPresent()
                     ? split(vector(gguf, p + "attn_qkv.bias", widths[0] + widths[1] + widths[2]), widths)
                     : separateBiases(gguf, p, widths);
         } else {
             qkv = new WeightMatrix[] {
-                    matrix(gguf, p + "attn_q.weight", widths[0], dim),
-                    matrix(gguf, p + "attn_k.weight", widths[1], dim),
-                    matrix(gguf, p + "attn_v.weight", widths[2], dim)};
+                    matrix(gguf, p + "attn_q.weight", widths[0], dim, copies),
+                    matrix(gguf, p + "attn_k.weight", widths[1], dim, copies),
+                    matrix(gguf, p + "attn_v.weight", widths[2], dim, copies)};
             qkvBias = separateBiases(gguf, p, widths);
         }
         WeightMatrix gate;
         WeightMatrix up;
         if (arch.fusesGateAndUp()) {
-            WeightMatrix[] gateUp = rowSlices(matrix(gguf, p + "ffn_up.weight", 2 * config.ffnDim(), dim), gguf,
-                    new int[] {config.ffnDim(), config.ffnDim()});
+            WeightMatrix[] gateUp = rowSlices(gguf, p + "ffn_up.weight", new int[] {config.ffnDim(), config.ffnDim()}, dim,
+                    copies);
             gate = gateUp[0];
             up = gateUp[1];
         } else {
-            gate = matrix(gguf, p + "ffn_gate.weight", config.ffnDim(), dim);
-            up = matrix(gguf, p + "ffn_up.weight", config.ffnDim(), dim);
+            gate = matrix(gguf, p + "ffn_gate.weight", config.ffnDim(), dim, copies);
+            up = matrix(gguf, p + "ffn_up.weight", config.ffnDim(), dim, copies);
         }
         boolean qkNorm = arch.normsQueryAndKey();
         boolean postNorms = arch.hasPostNorms();
@@ -118,11 +138,11 @@ public final class ModelLoader {
                 qkv[0], qkv[1], qkv[2], qkvBias[0], qkvBias[1], qkvBias[2],
                 qkNorm ? vector(gguf, p + "attn_q_norm.weight", config.keyDim()) : null,
                 qkNorm ? vector(gguf, p + "attn_k_norm.weight", config.keyDim()) : null,
-                matrix(gguf, p + "attn_output.weight", dim, config.attentionWidth()),
+                matrix(gguf, p + "attn_output.weight", dim, config.attentionWidth(), copies),
                 postNorms ? vector(gguf, p + "post_attention_norm.weight", dim) : null,
                 vector(gguf, p + "ffn_norm.weight", dim),
                 gate, up,
-                matrix(gguf, p + "ffn_down.weight", dim, config.ffnDim()),
+                matrix(gguf, p + "ffn_down.weight", dim, config.ffnDim(), copies),
                 postNorms ? vector(gguf, p + "post_ffw_norm.weight", dim) : null);
     }
 
@@ -137,16 +157,19 @@ public final class ModelLoader {
         return biases;
     }
 
-    /** Consecutive row ranges of {@code m}, {@code rows[i]} each, as zero-copy matrices over the same bytes. */
-    private static WeightMatrix[] rowSlices(WeightMatrix m, GgufFile gguf, int[] rows) {
-        TensorInfo t = gguf.tensor(m.name());
+    /**
+     * Consecutive row ranges of the fused tensor {@code name} ({@code rows[i]} each, {@code cols} wide), as zero-copy
+     * matrices over the same bytes (each re-lays its own rows, if its type does).
+     */
+    private static WeightMatrix[] rowSlices(GgufFile gguf, String name, int[] rows, int cols, RelaidCopies copies) {
+        TensorInfo t = shaped(gguf, name, java.util.Arrays.stream(rows).sum(), cols);
         MemorySegment data = gguf.tensorData(t);
-        long rowBytes = t.type().byteSize(m.cols());
+        long rowBytes = t.type().byteSize(cols);
         WeightMatrix[] out = new WeightMatrix[rows.length];
         long first = 0;
         for (int i = 0; i < rows.length; i++) {
-            out[i] = WeightMatrix.of(m.name() + "[" + first + ".." + (first + rows[i]) + ")", t.type(),
-                    data.asSlice(first * rowBytes, rows[i] * rowBytes), rows[i], m.cols());
+            out[i] = WeightMatrix.of(name + "[" + first + ".." + (first + rows[i]) + ")", t.type(),
+                    data.asSlice(first * rowBytes, rows[i] * rowBytes), rows[i], cols, copies);
             first += rows[i];
         }
         return out;
@@ -163,13 +186,19 @@ public final class ModelLoader {
     }
 
     /** A 2-D weight of {@code rows x cols} (ggml shape {@code [cols, rows]}). */
-    static WeightMatrix matrix(GgufFile gguf, String name, int rows, int cols) {
+    static WeightMatrix matrix(GgufFile gguf, String name, int rows, int cols, RelaidCopies copies) {
+        TensorInfo t = shaped(gguf, name, rows, cols);
+        return WeightMatrix.of(name, t.type(), gguf.tensorData(t), rows, cols, copies);
+    }
+
+    /** The 2-D tensor {@code name}, checked to be {@code rows x cols}. */
+    private static TensorInfo shaped(GgufFile gguf, String name, int rows, int cols) {
         TensorInfo t = required(gguf, name);
         if (t.dimensions() != 2 || t.dim(0) != cols || t.dim(1) != rows) {
             throw new InvalidModelException(gguf.path(), "tensor " + name + " has shape "
                     + java.util.Arrays.toString(t.shape()) + ", expected [" + cols + ", " + rows + "]");
         }
-        return WeightMatrix.of(name, t.type(), gguf.tensorData(t), rows, cols);
+        return t;
     }
 
     /** A 1-D tensor of {@code length} values (any length if negative), widened to floats. */

@@ -21,14 +21,18 @@ final class TransformerModel implements LanguageModel {
     static final int DEFAULT_BATCH = 128;
 
     private final GgufFile file;
+    /** Closed before the file: the re-laid weights' cache, which may still be writing them. */
+    private final AutoCloseable relaidCopies;
     private final ModelSpec spec;
     private final TransformerConfig config;
     private final TransformerWeights weights;
     private final WorkerPool pool;
     private final Batch batch;
 
-    TransformerModel(GgufFile file, ModelSpec spec, TransformerConfig config, TransformerWeights weights, int threads, int maxBatch) {
+    TransformerModel(GgufFile file, AutoCloseable relaidCopies, ModelSpec spec, TransformerConfig config,
+                     TransformerWeights weights, int threads, int maxBatch) {
         this.file = file;
+        this.relaidCopies = relaidCopies;
         this.spec = spec;
         this.config = config;
         this.weights = weights;
@@ -256,7 +260,13 @@ final class TransformerModel implements LanguageModel {
     @Override
     public void close() {
         pool.close();
-        file.close();
+        try {
+            relaidCopies.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("closing the re-laid weights' cache", e);
+        } finally {
+            file.close();
+        }
     }
 
     /**

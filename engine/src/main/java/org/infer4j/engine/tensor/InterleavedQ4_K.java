@@ -40,13 +40,13 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
     private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_512;
     private static final VectorSpecies<Short> HALF_LANES = ShortVector.SPECIES_256;
 
-    /** Re-lays {@code data}'s whole groups; null if there are none or the machine's vectors do not fit. */
-    static InterleavedQ4_K of(MemorySegment data, int rows, int cols) {
+    /** {@code data}'s whole groups re-laid, from {@code copies}; null if there are none or the machine's vectors do not fit. */
+    static InterleavedQ4_K of(MemorySegment data, int rows, int cols, RelaidCopies copies) {
         if (!RowGroups.supported() || rows < GROUP) {
             return null;
         }
         return new InterleavedQ4_K(RowGroups.relay(data, rows, cols / 256, BLOCK_BYTES, TILE_BYTES,
-                InterleavedQ4_K::layOutGroup), rows - rows % GROUP, cols);
+                InterleavedQ4_K::layOutGroup, null, copies, "Q4_K"), rows - rows % GROUP, cols);
     }
 
     @Override

@@ -50,13 +50,13 @@ record InterleavedQ6_K(MemorySegment tiles, int groupedRows, int cols) implement
     private static final VectorSpecies<Short> HALF_LANES = ShortVector.SPECIES_256;
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
-    /** Re-lays {@code data}'s whole groups; null if there are none or the machine's vectors do not fit. */
-    static InterleavedQ6_K of(MemorySegment data, int rows, int cols) {
+    /** {@code data}'s whole groups re-laid, from {@code copies}; null if there are none or the machine's vectors do not fit. */
+    static InterleavedQ6_K of(MemorySegment data, int rows, int cols, RelaidCopies copies) {
         if (!RowGroups.supported() || rows < GROUP) {
             return null;
         }
         return new InterleavedQ6_K(RowGroups.relay(data, rows, cols / 256, BLOCK_BYTES, TILE_BYTES,
-                InterleavedQ6_K::layOutGroup), rows - rows % GROUP, cols);
+                InterleavedQ6_K::layOutGroup, null, copies, "Q6_K"), rows - rows % GROUP, cols);
     }
 
     @Override

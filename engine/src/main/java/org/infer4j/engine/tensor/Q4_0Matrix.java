@@ -27,7 +27,12 @@ public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols, In
      * ({@link InterleavedQ4_0}; none where the vectors are narrower than 512 bits).
      */
     public Q4_0Matrix(String name, MemorySegment data, int rows, int cols) {
-        this(name, data, rows, cols, InterleavedQ4_0.of(data, rows, cols));
+        this(name, data, rows, cols, RelaidCopies.IN_MEMORY);
+    }
+
+    /** As {@link #Q4_0Matrix(String, MemorySegment, int, int)}, the re-laid groups from {@code copies}. */
+    public Q4_0Matrix(String name, MemorySegment data, int rows, int cols, RelaidCopies copies) {
+        this(name, data, rows, cols, InterleavedQ4_0.of(data, rows, cols, copies));
     }
 
     @Override

@@ -39,7 +39,12 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols, In
      * ({@link InterleavedQ4_K}; none where the vectors are narrower than 512 bits).
      */
     public Q4_KMatrix(String name, MemorySegment data, int rows, int cols) {
-        this(name, data, rows, cols, InterleavedQ4_K.of(data, rows, cols));
+        this(name, data, rows, cols, RelaidCopies.IN_MEMORY);
+    }
+
+    /** As {@link #Q4_KMatrix(String, MemorySegment, int, int)}, the re-laid groups from {@code copies}. */
+    public Q4_KMatrix(String name, MemorySegment data, int rows, int cols, RelaidCopies copies) {
+        this(name, data, rows, cols, InterleavedQ4_K.of(data, rows, cols, copies));
     }
 
     @Override

@@ -33,7 +33,12 @@ public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols, In
      * are narrower than 512 bits): one token, batch tiles and row lookups then read the copy.
      */
     public Q6_KMatrix(String name, MemorySegment data, int rows, int cols) {
-        this(name, data, rows, cols, InterleavedQ6_K.of(data, rows, cols));
+        this(name, data, rows, cols, RelaidCopies.IN_MEMORY);
+    }
+
+    /** As {@link #Q6_KMatrix(String, MemorySegment, int, int)}, the re-laid groups from {@code copies}. */
+    public Q6_KMatrix(String name, MemorySegment data, int rows, int cols, RelaidCopies copies) {
+        this(name, data, rows, cols, InterleavedQ6_K.of(data, rows, cols, copies));
     }
 
     @Override

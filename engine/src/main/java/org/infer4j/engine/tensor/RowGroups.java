@@ -129,25 +129,25 @@ sealed interface RowGroups permits InterleavedQ4_0, InterleavedQ4_K, Interleaved
 
     /**
      * The tiles of {@code data}'s whole groups of {@code rows} (each row {@code blocks} blocks of {@code blockBytes}
-     * in the file, each group {@code blocks} tiles of {@code tileBytes}), laid out in parallel into memory the
-     * garbage collector frees with the matrix ({@link LargePages}); the file's bytes of those rows are then unloaded. This reads the whole
-     * tensor at load (a Qwen2.5-0.5B-shaped Q4_0 file 0.25 -> 0.55 s).
-     */
-    static MemorySegment relay(MemorySegment data, int rows, int blocks, int blockBytes, int tileBytes, GroupLayout layout) {
-        return relay(data, rows, blocks, blockBytes, tileBytes, layout, null);
-    }
-
-    /**
-     * As {@link #relay(MemorySegment, int, int, int, int, GroupLayout)}; with a {@code pairing}, groups 2p and 2p + 1
+     * in the file, each group {@code blocks} tiles of {@code tileBytes}), from {@code copies} under the name
+     * {@code name}: reused, or laid out in parallel into the zeroed segment it gives (a Qwen2.5-0.5B-shaped Q4_0 file
+     * loads in 0.25 -> 0.55 s with every tensor laid out). With a {@code pairing} (may be null), groups 2p and 2p + 1
      * (where both exist) are laid out and then merged by it into one region of twice a group's bytes at the first's
-     * place (a last group without a partner stays as it is).
+     * place (a last group without a partner stays as it is). The file's bytes of the grouped rows are then unloaded.
      */
     static MemorySegment relay(MemorySegment data, int rows, int blocks, int blockBytes, int tileBytes, GroupLayout layout,
-                               GroupPairing pairing) {
+                               GroupPairing pairing, RelaidCopies copies, String name) {
         int groups = rows / GROUP;
+        MemorySegment tiles = copies.copy(data, name, (long) groups * blocks * tileBytes,
+                into -> layOut(data, groups, blocks, blockBytes, tileBytes, layout, pairing, into));
+        unload(data, (long) groups * GROUP * blocks * blockBytes);
+        return tiles;
+    }
+
+    private static void layOut(MemorySegment data, int groups, int blocks, int blockBytes, int tileBytes,
+                               GroupLayout layout, GroupPairing pairing, MemorySegment tiles) {
         int rowBytes = blocks * blockBytes;
         int groupBytes = blocks * tileBytes;
-        MemorySegment tiles = LargePages.allocate((long) groups * groupBytes);
         int chunk = 2 * Math.max(1, Math.ceilDiv(1 << 20, 2 * groupBytes)); // even: pairs stay in one chunk
         IntStream.range(0, Math.ceilDiv(groups, chunk)).parallel().forEach(c -> {
             byte[] rowsOfGroup = new byte[GROUP * rowBytes];
@@ -169,8 +169,6 @@ sealed interface RowGroups permits InterleavedQ4_0, InterleavedQ4_K, Interleaved
                 }
             }
         });
-        unload(data, (long) groups * GROUP * rowBytes);
-        return tiles;
     }
 
     /**

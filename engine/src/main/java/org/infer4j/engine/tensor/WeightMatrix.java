@@ -70,6 +70,11 @@ public sealed interface WeightMatrix permits F32Matrix, F16Matrix, BF16Matrix, Q
 
     /** Wraps {@code data} (the tensor's bytes) as a matrix, or fails naming the tensor if its type is not supported. */
     static WeightMatrix of(String name, GgmlType type, MemorySegment data, int rows, int cols) {
+        return of(name, type, data, rows, cols, RelaidCopies.IN_MEMORY);
+    }
+
+    /** As {@link #of(String, GgmlType, MemorySegment, int, int)}, any re-laid copy of the rows from {@code copies}. */
+    static WeightMatrix of(String name, GgmlType type, MemorySegment data, int rows, int cols, RelaidCopies copies) {
         if (cols % type.blockSize() != 0) {
             throw new UnsupportedTensorTypeException(name, type, "needs rows of whole blocks of " + type.blockSize()
                     + " but the tensor has " + cols + " columns");
@@ -84,15 +89,15 @@ public sealed interface WeightMatrix permits F32Matrix, F16Matrix, BF16Matrix, Q
             case F16 -> new F16Matrix(name, data, rows, cols);
             case BF16 -> new BF16Matrix(name, data, rows, cols);
             case Q8_0 -> new Q8_0Matrix(name, data, rows, cols);
-            case Q4_0 -> new Q4_0Matrix(name, data, rows, cols);
+            case Q4_0 -> new Q4_0Matrix(name, data, rows, cols, copies);
             case Q4_1 -> new Q4_1Matrix(name, data, rows, cols);
             case Q5_0 -> new Q5_0Matrix(name, data, rows, cols);
             case Q5_1 -> new Q5_1Matrix(name, data, rows, cols);
             case Q2_K -> new Q2_KMatrix(name, data, rows, cols);
             case Q3_K -> new Q3_KMatrix(name, data, rows, cols);
-            case Q4_K -> new Q4_KMatrix(name, data, rows, cols);
+            case Q4_K -> new Q4_KMatrix(name, data, rows, cols, copies);
             case Q5_K -> new Q5_KMatrix(name, data, rows, cols);
-            case Q6_K -> new Q6_KMatrix(name, data, rows, cols);
+            case Q6_K -> new Q6_KMatrix(name, data, rows, cols, copies);
             case Q8_1, Q8_K, IQ2_XXS, IQ2_XS, IQ3_XXS, IQ1_S, IQ4_NL,
                  IQ3_S, IQ2_S, IQ4_XS, I8, I16, I32, I64, F64, IQ1_M, TQ1_0, TQ2_0, MXFP4 ->
                     throw new UnsupportedTensorTypeException(name, type,

@@ -16,6 +16,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.infer4j.engine.model.KvCache;
 import org.infer4j.engine.model.LanguageModel;
+import org.infer4j.engine.model.LayoutCache;
 import org.infer4j.engine.model.ModelLoader;
 import org.infer4j.gguf.GgufFile;
 import org.infer4j.gguf.TensorInfo;
@@ -64,6 +65,9 @@ final class BenchCommand implements Callable<Integer> {
             description = "Most prompt tokens per forward step (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
+    @CommandLine.Mixin
+    LayoutCacheOptions layoutCache = new LayoutCacheOptions();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -82,9 +86,12 @@ final class BenchCommand implements Callable<Integer> {
         for (TensorInfo t : gguf.tensors().values()) {
             weightBytes += gguf.tensorData(t).byteSize();
         }
-        try (LanguageModel lm = ModelLoader.load(gguf, workers, batchSize)) {
+        Optional<LayoutCache> cache = layoutCache.directory().map(directory -> LayoutCache.open(directory, gguf));
+        try (LanguageModel lm = cache.isPresent() ? ModelLoader.load(gguf, workers, batchSize, cache.get())
+                : ModelLoader.load(gguf, workers, batchSize)) {
             err.printf(Locale.ROOT, "load: %.3f s, weights streamed per generated token: %d bytes%n",
                     (System.nanoTime() - loadStart) / 1e9, streamedBytes);
+            cache.ifPresent(c -> err.println("re-laid weights: " + describe(c)));
             String label = lm.spec().architecture() + " " + paramsLabel(lm.spec().parameterCount()) + " " + lm.spec().quantization();
             out.println("| model                          |       size |     params | backend    | threads |            test |                  t/s |");
             out.println("| ------------------------------ | ---------: | ---------: | ---------- | ------: | --------------: | -------------------: |");
@@ -125,6 +132,18 @@ final class BenchCommand implements Callable<Integer> {
             out.flush();
         }
         return 0;
+    }
+
+    /** What the load took from the layout cache and what it laid out (and now writes there). */
+    private static String describe(LayoutCache cache) {
+        LayoutCache.Summary s = cache.summary();
+        String where = cache.file().map(Path::toString).orElse("no cache file");
+        if (s.mapped() + s.laidOut() == 0) {
+            return "none";
+        }
+        return String.format(Locale.ROOT, "%d mapped (%d MiB) from %s, %d laid out (%d MiB)%s", s.mapped(),
+                s.mappedBytes() >> 20, where, s.laidOut(), s.laidOutBytes() >> 20,
+                s.laidOut() > 0 && cache.file().isPresent() ? ", being written there" : "");
     }
 
     /**

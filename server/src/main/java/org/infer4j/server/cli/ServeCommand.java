@@ -54,6 +54,9 @@ final class ServeCommand implements Callable<Integer> {
             description = "Require 'Authorization: Bearer KEY' on every endpoint but /health.")
     String apiKey;
 
+    @CommandLine.Mixin
+    LayoutCacheOptions layoutCache = new LayoutCacheOptions();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -109,7 +112,8 @@ final class ServeCommand implements Callable<Integer> {
         if (port < 0 || port > 65535) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--port must be between 0 and 65535");
         }
-        return new LoadSettings(workers, Optional.ofNullable(contextSize), Optional.ofNullable(chatTemplateFile));
+        return new LoadSettings(workers, Optional.ofNullable(contextSize), Optional.ofNullable(chatTemplateFile),
+                layoutCache.directory());
     }
 
     private static String rootMessage(Throwable e) {

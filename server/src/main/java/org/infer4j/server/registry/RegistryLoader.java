@@ -16,6 +16,7 @@ import org.infer4j.engine.generate.Generator;
 import org.infer4j.engine.generate.GeneratorOptions;
 import org.infer4j.engine.model.InvalidModelException;
 import org.infer4j.engine.model.LanguageModel;
+import org.infer4j.engine.model.LayoutCache;
 import org.infer4j.engine.model.ModelLoader;
 import org.infer4j.engine.model.UnsupportedModelException;
 import org.infer4j.engine.template.BuiltinChatFormat;
@@ -69,7 +70,11 @@ public final class RegistryLoader {
         GgufFile gguf = open(file);
         LanguageModel model;
         try {
-            model = ModelLoader.load(gguf, settings.threads()); // from here on the model owns the file
+            // from here on the model owns the file
+            model = settings.layoutCache().isPresent()
+                    ? ModelLoader.load(gguf, settings.threads(), ModelLoader.DEFAULT_BATCH,
+                            LayoutCache.open(settings.layoutCache().get(), gguf))
+                    : ModelLoader.load(gguf, settings.threads());
         } catch (GgufFormatException | UnsupportedModelException | InvalidModelException
                  | UnsupportedTensorTypeException e) {
             gguf.close();

@@ -2,10 +2,18 @@ package org.infer4j.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import jdk.incubator.vector.ShortVector;
+import org.infer4j.engine.model.ModelQuantizer;
+import org.infer4j.gguf.GgmlType;
+import org.infer4j.gguf.GgufFile;
 import org.infer4j.gguf.SharedFixtures;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code infer4j bench}: llama-bench's markdown table, and what it reports on standard error. */
 class BenchCommandTest {
@@ -43,6 +51,30 @@ class BenchCommandTest {
         assertThat(run.code()).as(run.err()).isZero();
         assertThat(run.out()).containsPattern("\\| +pp8 @ d100 \\| +[0-9.]+ ± [0-9.]+ \\|")
                 .containsPattern("\\| +tg4 @ d100 \\| +[0-9.]+ ± [0-9.]+ \\|");
+    }
+
+    /** A Q4_0 file's re-laid weights: laid out and written by the first start, mapped by the next. */
+    @Test
+    void aSecondStartMapsTheReLaidWeights(@TempDir Path dir) throws IOException {
+        assumeTrue(ShortVector.SPECIES_PREFERRED.length() >= 32, "copies are re-laid only with 512-bit vectors");
+        Path q4 = dir.resolve("stories-q4_0.gguf");
+        try (GgufFile in = GgufFile.open(STORIES)) {
+            ModelQuantizer.quantize(in, q4, GgmlType.Q4_0);
+        }
+        String[] args = {"bench", "-m", q4.toString(), "-p", "8", "-n", "4", "-r", "1", "--layout-cache",
+                dir.resolve("cache").toString()};
+        TokenizeCommandTest.Run first = TokenizeCommandTest.run(args);
+        assertThat(first.code()).as(first.err()).isZero();
+        assertThat(first.err()).containsPattern("re-laid weights: 0 mapped \\(0 MiB\\) from .*\\.relaid, [1-9][0-9]* laid out");
+        TokenizeCommandTest.Run second = TokenizeCommandTest.run(args);
+        assertThat(second.code()).as(second.err()).isZero();
+        assertThat(second.err()).containsPattern("re-laid weights: [1-9][0-9]* mapped \\([0-9]+ MiB\\) from .*, 0 laid out");
+        assertThat(second.out().lines().filter(l -> l.matches(".*\\| +(pp8|tg4) \\|.*"))).hasSize(2);
+
+        TokenizeCommandTest.Run off = TokenizeCommandTest.run("bench", "-m", q4.toString(), "-p", "0", "-n", "2", "-r",
+                "1", "--no-layout-cache");
+        assertThat(off.code()).as(off.err()).isZero();
+        assertThat(off.err()).doesNotContain("re-laid weights");
     }
 
     @Test

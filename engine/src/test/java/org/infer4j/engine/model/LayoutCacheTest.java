@@ -1,0 +1,215 @@
+package org.infer4j.engine.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Random;
+import jdk.incubator.vector.ShortVector;
+import org.infer4j.engine.tensor.RelaidCopies;
+import org.infer4j.gguf.GgmlType;
+import org.infer4j.gguf.GgufFile;
+import org.infer4j.gguf.GgufWriter;
+import org.infer4j.gguf.TensorInfo;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The re-laid weights kept between starts ({@link LayoutCache}): a start with an empty cache lays them out and writes
+ * them, the next one maps every copy and lays out none, and all of them compute the same logits, bit for bit, as a
+ * load without a cache, through the batched and the one-token kernels. A cache that is not for this file or this code,
+ * or is damaged, is not used, and none of that fails a load.
+ */
+class LayoutCacheTest {
+    /** A prompt (the batched kernels, their tiles from the copies) then single tokens (the one-token kernels). */
+    private static final int[] PROMPT = {1, 17, 300, 42, 7, 99};
+    private static final int[] NEXT = {5, 250, 11};
+
+    @TempDir
+    Path tmp;
+    private Path cacheDir;
+
+    @BeforeEach
+    void relaidHere() {
+        assumeTrue(ShortVector.SPECIES_PREFERRED.length() >= 32, "copies are re-laid only with 512-bit vectors");
+        cacheDir = tmp.resolve("cache");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K", "Q6_K"})
+    void aSecondStartMapsEveryCopyAndComputesTheSameLogits(GgmlType type) throws IOException {
+        Path model = model(type);
+        float[] expected = logits(ModelLoader.load(GgufFile.open(model), 2));
+
+        LayoutCache.Summary first = loadAndRun(model, expected, RelaidCopies.layoutFingerprint());
+        assertThat(first.mapped()).isZero();
+        assertThat(first.laidOut()).isGreaterThan(0);
+        Path file = cacheFile();
+
+        LayoutCache.Summary second = loadAndRun(model, expected, RelaidCopies.layoutFingerprint());
+        assertThat(second).isEqualTo(new LayoutCache.Summary(first.laidOut(), first.laidOutBytes(), 0, 0));
+        assertThat(cacheFile()).isEqualTo(file);
+        try (var files = Files.list(cacheDir)) {
+            assertThat(files).as("no temporary file left").containsExactly(file);
+        }
+    }
+
+    @Test
+    void anotherVersionOfTheModelFileIsLaidOutAgain() throws IOException {
+        Path model = model(GgmlType.Q4_0);
+        float[] expected = logits(ModelLoader.load(GgufFile.open(model), 2));
+        loadAndRun(model, expected, RelaidCopies.layoutFingerprint());
+        Files.setLastModifiedTime(model, FileTime.from(Instant.now().plusSeconds(60)));
+
+        assertThat(loadAndRun(model, expected, RelaidCopies.layoutFingerprint()).mapped()).isZero();
+        assertThat(loadAndRun(model, expected, RelaidCopies.layoutFingerprint()).laidOut()).as("rewritten").isZero();
+    }
+
+    @Test
+    void copiesWrittenByOtherLayoutCodeAreNotUsed() throws IOException {
+        Path model = model(GgmlType.Q4_K);
+        float[] expected = logits(ModelLoader.load(GgufFile.open(model), 2));
+        loadAndRun(model, expected, "an older layout");
+
+        assertThat(loadAndRun(model, expected, RelaidCopies.layoutFingerprint()).mapped()).isZero();
+    }
+
+    @Test
+    void aTruncatedOrDamagedCacheFileIsLaidOutAgainAndReplaced() throws IOException {
+        Path model = model(GgmlType.Q6_K);
+        float[] expected = logits(ModelLoader.load(GgufFile.open(model), 2));
+        loadAndRun(model, expected, RelaidCopies.layoutFingerprint());
+        Path file = cacheFile();
+        long size = Files.size(file);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            channel.truncate(size - 5);
+        }
+        assertThat(loadAndRun(model, expected, RelaidCopies.layoutFingerprint()).mapped()).isZero();
+        assertThat(Files.size(file)).isEqualTo(size);
+
+        byte[] bytes = Files.readAllBytes(file);
+        Arrays.fill(bytes, bytes.length - 40, bytes.length - 8, (byte) 0x7F); // the end of the index and its offset
+        Files.write(file, bytes);
+        assertThat(loadAndRun(model, expected, RelaidCopies.layoutFingerprint()).mapped()).isZero();
+        assertThat(loadAndRun(model, expected, RelaidCopies.layoutFingerprint()).laidOut()).isZero();
+    }
+
+    @Test
+    void aCacheThatCannotBeWrittenLeavesTheCopiesInMemory() throws IOException {
+        Path model = model(GgmlType.Q4_0);
+        float[] expected = logits(ModelLoader.load(GgufFile.open(model), 2));
+        Files.writeString(tmp.resolve("not-a-folder"), "x");
+        cacheDir = tmp.resolve("not-a-folder");
+
+        assertThat(loadAndRun(model, expected, RelaidCopies.layoutFingerprint()).laidOut()).isGreaterThan(0);
+        assertThat(loadAndRun(model, expected, RelaidCopies.layoutFingerprint()).mapped()).isZero();
+    }
+
+    @Test
+    void abandonedTemporaryFilesAreDeletedAndLiveOnesKept() throws IOException {
+        Path model = model(GgmlType.Q4_0);
+        float[] expected = logits(ModelLoader.load(GgufFile.open(model), 2));
+        loadAndRun(model, expected, RelaidCopies.layoutFingerprint());
+        String name = cacheFile().getFileName().toString();
+        Path gone = Files.writeString(cacheDir.resolve(name + ".999999999.tmp"), "partial");
+        Path live = Files.writeString(cacheDir.resolve(name + "." + ProcessHandle.current().pid() + ".tmp"), "partial");
+
+        loadAndRun(model, expected, RelaidCopies.layoutFingerprint());
+        assertThat(gone).doesNotExist();
+        assertThat(live).exists();
+    }
+
+    /** Loads {@code model} with the cache, checks its logits against {@code expected}, closes it (ending the write). */
+    private LayoutCache.Summary loadAndRun(Path model, float[] expected, String fingerprint) {
+        GgufFile gguf = GgufFile.open(model);
+        LayoutCache cache = LayoutCache.open(cacheDir, gguf, fingerprint);
+        LanguageModel lm = ModelLoader.load(gguf, 2, ModelLoader.DEFAULT_BATCH, cache);
+        LayoutCache.Summary summary = cache.summary();
+        assertThat(logits(lm)).as("logits with %s", summary).isEqualTo(expected);
+        for (float v : expected) {
+            assertThat(v).isFinite();
+        }
+        return summary;
+    }
+
+    private Path cacheFile() throws IOException {
+        try (var files = Files.list(cacheDir)) {
+            return files.filter(f -> f.toString().endsWith(LayoutCache.SUFFIX)).findFirst().orElseThrow();
+        }
+    }
+
+    /**
+     * A small llama of {@code type} weights (tied output): Q4_0 as {@link RandomLlamaModel} quantizes it; K types as
+     * random super-blocks (the project has no K quantizer) with small scales, every 2-D weight of the Q4_0 file
+     * replaced.
+     */
+    private Path model(GgmlType type) throws IOException {
+        Path q4 = tmp.resolve("model-Q4_0.gguf");
+        if (!Files.exists(q4)) {
+            RandomLlamaModel.writeTied(q4, RandomLlamaModel.PARITY, GgmlType.Q4_0, 11);
+        }
+        if (type == GgmlType.Q4_0) {
+            return q4;
+        }
+        Path file = tmp.resolve("model-" + type + ".gguf");
+        Random rnd = new Random(5);
+        try (GgufFile source = GgufFile.open(q4)) {
+            GgufWriter writer = new GgufWriter().putAll(source.metadata());
+            for (TensorInfo t : source.tensors().values()) {
+                if (t.dimensions() == 2) {
+                    writer.addTensor(t.name(), type, t.shape(), randomBlocks(type, rnd, t.elementCount() / 256));
+                } else {
+                    writer.addTensor(t.name(), t.type(), t.shape(), source.tensorData(t));
+                }
+            }
+            writer.write(file);
+        }
+        return file;
+    }
+
+    private static byte[] randomBlocks(GgmlType type, Random rnd, long blocks) {
+        int size = (int) type.byteSize(256);
+        byte[] out = new byte[Math.toIntExact(blocks * size)];
+        rnd.nextBytes(out);
+        ByteBuffer b = ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < blocks; i++) {
+            short d = Float.floatToFloat16((float) Math.abs(rnd.nextGaussian() * 2e-3));
+            if (type == GgmlType.Q4_K) {
+                b.putShort(i * size, d);
+                b.putShort(i * size + 2, Float.floatToFloat16((float) Math.abs(rnd.nextGaussian() * 2e-3)));
+            } else {
+                b.putShort(i * size + 208, d);
+            }
+        }
+        return out;
+    }
+
+    /** The logits after the prompt and after each next token, end to end; closes the model. */
+    private static float[] logits(LanguageModel model) {
+        try (model) {
+            int vocab = model.spec().vocabSize();
+            float[] all = new float[(1 + NEXT.length) * vocab];
+            float[] logits = new float[vocab];
+            KvCache cache = model.newCache(PROMPT.length + NEXT.length);
+            model.forward(cache, PROMPT, logits);
+            System.arraycopy(logits, 0, all, 0, vocab);
+            for (int i = 0; i < NEXT.length; i++) {
+                model.forward(cache, new int[] {NEXT[i]}, logits);
+                System.arraycopy(logits, 0, all, (i + 1) * vocab, vocab);
+            }
+            return all;
+        }
+    }
+}
