@@ -179,9 +179,17 @@ public final class GgufFile implements AutoCloseable {
         int n = Math.toIntExact(in.count("array length", elementType.minBytes()));
         Object values = switch (elementType) {
             case UINT8, INT8, UINT16, INT16, UINT32, INT32, UINT64, INT64 -> {
-                long[] a = new long[n];
+                long[] a = new long[n]; // read per type, unboxed: token type arrays hold a value per token
                 for (int i = 0; i < n; i++) {
-                    a[i] = (long) readValue(in, elementType, depth);
+                    a[i] = switch (elementType) {
+                        case UINT8 -> in.u8();
+                        case INT8 -> (byte) in.u8();
+                        case UINT16 -> in.u16();
+                        case INT16 -> (short) in.u16();
+                        case UINT32 -> in.u32();
+                        case INT32 -> in.i32();
+                        default -> in.i64();
+                    };
                 }
                 yield a;
             }

@@ -3,8 +3,6 @@ package org.infer4j.gguf;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -88,14 +86,10 @@ final class HeaderCursor {
         if (length > Integer.MAX_VALUE - 16) {
             throw new GgufFormatException("string of " + length + " bytes at offset " + at + " is too long");
         }
-        byte[] bytes = file.asSlice(at, length).toArray(ValueLayout.JAVA_BYTE);
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPLACE)
-                    .onUnmappableCharacter(CodingErrorAction.REPLACE)
-                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            throw new GgufFormatException("undecodable string at offset " + at, e);
-        }
+        byte[] bytes = new byte[(int) length];
+        MemorySegment.copy(file, ValueLayout.JAVA_BYTE, at, bytes, 0, bytes.length);
+        // Malformed UTF-8 becomes U+FFFD, as a replacing decoder would do, without one decoder per string (a
+        // 128k-token vocabulary is 128k strings: the file opened in ~165 ms that way).
+        return new String(bytes, StandardCharsets.UTF_8);
     }
 }

@@ -9,6 +9,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import org.infer4j.engine.convert.CheckpointFormatException;
 import org.infer4j.engine.convert.ModelSources;
 import org.infer4j.engine.convert.UnsupportedCheckpointException;
@@ -65,9 +67,19 @@ public final class RegistryLoader {
         }
     }
 
+    /** The text side of a model: its tokenizer and chat template. */
+    private record TextSide(Tokenizer tokenizer, ChatTemplate template) {}
+
     private static ServedModel loadOne(ModelSource source, LoadSettings settings, List<AutoCloseable> resources) {
         Path file = source.file();
         GgufFile gguf = open(file);
+        // The tokenizer and template are built from the metadata on a thread of their own while the weights load
+        // (each ~0.1 s for a 128k vocabulary); both only read the file.
+        FutureTask<TextSide> textSide = new FutureTask<>(() -> {
+            Tokenizer tokenizer = tokenizer(gguf);
+            return new TextSide(tokenizer, chatTemplate(gguf, tokenizer, settings));
+        });
+        Thread.ofPlatform().name("text-side-load").start(textSide);
         LanguageModel model;
         try {
             // from here on the model owns the file
@@ -77,17 +89,20 @@ public final class RegistryLoader {
                     : ModelLoader.load(gguf, settings.threads());
         } catch (GgufFormatException | UnsupportedModelException | InvalidModelException
                  | UnsupportedTensorTypeException e) {
+            awaitQuietly(textSide);
             gguf.close();
             throw failure(file, e);
         } catch (RuntimeException e) {
+            awaitQuietly(textSide);
             gguf.close();
             throw e;
         }
         Tokenizer tokenizer;
         ChatTemplate template;
         try {
-            tokenizer = tokenizer(gguf);
-            template = chatTemplate(gguf, tokenizer, settings);
+            TextSide text = await(textSide);
+            tokenizer = text.tokenizer();
+            template = text.template();
         } catch (RuntimeException e) {
             model.close();
             throw e;
@@ -105,6 +120,41 @@ public final class RegistryLoader {
         resources.add(generator);
         return new ServedModel(source.id(), model.spec(), tokenizer, template::renderWithSystemFallback,
                 generator::submit, generator.contextSize(), System.currentTimeMillis() / 1000);
+    }
+
+    /** The task's result; its unchecked failure rethrown as it was. */
+    private static TextSide await(FutureTask<TextSide> task) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return task.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException r) {
+                        throw r;
+                    }
+                    if (e.getCause() instanceof Error error) {
+                        throw error;
+                    }
+                    throw new IllegalStateException(e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Waits for the task to end (it reads the file about to be closed), whatever its outcome. */
+    private static void awaitQuietly(FutureTask<TextSide> task) {
+        try {
+            await(task);
+        } catch (RuntimeException | Error ignored) {
+            // the model's own failure is the one reported
+        }
     }
 
     /** {@code --chat-template-file}, else the file's own template, else a built-in format for its architecture. */
