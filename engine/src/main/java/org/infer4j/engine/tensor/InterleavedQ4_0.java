@@ -98,7 +98,7 @@ record InterleavedQ4_0(MemorySegment tiles, int groupedRows, int cols) implement
 
     @Override
     public void multiply(Activations x, float[] out, int outOffset, int groupFrom, int groupTo) {
-        short[] xq = x.q8Shorts();
+        short[] xq = x.q4Factors();
         int[] xl = x.q8LowSums();
         float[] xd = x.q8Scales();
         // Pairs in step where the range holds both groups, a group alone elsewhere: a row's sum is the same either way.
@@ -185,10 +185,10 @@ record InterleavedQ4_0(MemorySegment tiles, int groupedRows, int cols) implement
             for (int j = 0; j < 16; j++) {
                 ShortVector v = (ShortVector) ByteVector.fromMemorySegment(BYTES, tiles, q + (long) stride * j, Kernels.LE)
                         .convertShape(VectorOperators.B2S, SHORTS, 0);
-                // The low nibble as it is; the high one sign-extended from bit 7, which the widening already did.
-                ShortVector low = v.and((short) 0x0F);
+                // The byte is 16·high + low (the high nibble sign-extended from bit 7, which the widening did), so
+                // low·x_j + high·x_{j+16} = byte·x_j + high·(x_{j+16} − 16·x_j): no mask (Activations#q4Factors).
                 ShortVector high = v.lanewise(VectorOperators.ASHR, 4);
-                acc = acc.add(low.mul(xq[32 * b + j])).add(high.mul(xq[32 * b + j + 16]));
+                acc = acc.add(v.mul(xq[32 * b + j])).add(high.mul(xq[32 * b + j + 16]));
             }
             acc = acc.sub((short) (8 * xl[b])); // the low nibbles' 8 (RowGroups)
             IntVector sum = acc.reinterpretAsInts();
@@ -231,8 +231,8 @@ record InterleavedQ4_0(MemorySegment tiles, int groupedRows, int cols) implement
                 ShortVector w = (ShortVector) ByteVector.fromMemorySegment(BYTES, tiles, t + 2 * QUANTS + 2 * GROUP * j + GROUP, Kernels.LE)
                         .convertShape(VectorOperators.B2S, SHORTS, 0);
                 short low = xq[32 * b + j], high = xq[32 * b + j + 16];
-                acc = acc.add(v.and((short) 0x0F).mul(low)).add(v.lanewise(VectorOperators.ASHR, 4).mul(high));
-                acc2 = acc2.add(w.and((short) 0x0F).mul(low)).add(w.lanewise(VectorOperators.ASHR, 4).mul(high));
+                acc = acc.add(v.mul(low)).add(v.lanewise(VectorOperators.ASHR, 4).mul(high));
+                acc2 = acc2.add(w.mul(low)).add(w.lanewise(VectorOperators.ASHR, 4).mul(high));
             }
             acc = acc.sub((short) (8 * xl[b]));
             acc2 = acc2.sub((short) (8 * xl[b]));
