@@ -3,6 +3,9 @@ package org.infer4j.engine.tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * A batch of input vectors for matrix multiplication: {@code tokens} rows of {@code cols} floats in
@@ -417,6 +420,7 @@ public final class Activations {
         final int width = TileGemm.PANEL;
         float[] panels = panelTarget;
         InputFormat source = panelSource;
+        float[] work = PANEL_WORK.get();
         float[] src = switch (source) {
             case F32, F16_ROUNDED, BF16_ROUNDED -> floats(source);
             case Q8_0, Q8_1, Q8_K -> null;
@@ -427,23 +431,30 @@ public final class Activations {
             int base = p * cols * width;
             for (int k0 = from * PANEL_STRIP, kEnd = Math.min(cols, to * PANEL_STRIP); k0 < kEnd; k0 += PANEL_STRIP) {
                 int k1 = Math.min(kEnd, k0 + PANEL_STRIP);
+                int blocked = Kernels.LANES == 16 ? k0 + (k1 - k0) / 16 * 16 : k0;
+                for (int j0 = 0; j0 < count && blocked > k0; j0 += 16) {
+                    for (int k = k0; k < blocked; k += 16) {
+                        transposeBlock(source, src, first + j0, Math.min(16, count - j0), k, panels,
+                                base + j0 + k * width, width, work);
+                    }
+                }
                 for (int j = 0; j < count; j++) {
                     int s = (first + j) * cols;
                     int d = base + j;
                     // The quantized forms are decoded here, value × block scale, as the kernels of one token do.
                     switch (source) {
                         case F32, F16_ROUNDED, BF16_ROUNDED -> {
-                            for (int k = k0; k < k1; k++) {
+                            for (int k = blocked; k < k1; k++) {
                                 panels[d + k * width] = src[s + k];
                             }
                         }
                         case Q8_0, Q8_1 -> {
-                            for (int k = k0; k < k1; k++) {
+                            for (int k = blocked; k < k1; k++) {
                                 panels[d + k * width] = q8Values[s + k] * q8Scales[(s + k) / Q8_BLOCK];
                             }
                         }
                         case Q8_K -> {
-                            for (int k = k0; k < k1; k++) {
+                            for (int k = blocked; k < k1; k++) {
                                 panels[d + k * width] = q8kValues[s + k] * q8kScales[(s + k) / Q8K_BLOCK];
                             }
                         }
@@ -455,6 +466,37 @@ public final class Activations {
             }
         }
     }
+
+    /**
+     * With 16 lanes, columns {@code [k, k + 16)} of {@code n} (≤ 16) tokens from {@code first} into their panel at
+     * {@code d} ({@code width} apart per column): each token's 16 values decoded in one vector (value × block scale
+     * for the Q8 forms, one rounding as element by element), a 16 × 16 block transposed in registers
+     * ({@link Transpose}); lanes of missing tokens are zero. Element by element, the panels were 4.2% of a
+     * Qwen2.5-0.5B-shaped Q8_0 pp512.
+     */
+    private void transposeBlock(InputFormat source, float[] src, int first, int n, int k, float[] panels, int d,
+                                int width, float[] work) {
+        for (int i = 0; i < 16; i++) {
+            int s = (first + i) * cols + k;
+            FloatVector v;
+            if (i >= n) {
+                v = FloatVector.zero(Kernels.FLOATS);
+            } else {
+                v = switch (source) {
+                    case F32, F16_ROUNDED, BF16_ROUNDED -> FloatVector.fromArray(Kernels.FLOATS, src, s);
+                    case Q8_0, Q8_1 -> ((FloatVector) ByteVector.fromArray(ByteVector.SPECIES_128, q8Values, s)
+                            .convertShape(VectorOperators.B2F, Kernels.FLOATS, 0)).mul(q8Scales[s / Q8_BLOCK]);
+                    case Q8_K -> ((FloatVector) ByteVector.fromArray(ByteVector.SPECIES_128, q8kValues, s)
+                            .convertShape(VectorOperators.B2F, Kernels.FLOATS, 0)).mul(q8kScales[s / Q8K_BLOCK]);
+                };
+            }
+            v.intoArray(work, 16 * i);
+        }
+        Transpose.block(work, 0, 16, panels, d, width, 16);
+    }
+
+    /** A worker's 16 × 16 block for {@link #transposeBlock}. */
+    private static final ThreadLocal<float[]> PANEL_WORK = ThreadLocal.withInitial(() -> new float[256]);
 
     /**
      * The input in form {@code format} as {@link TileGemm}'s panels of {@link TileGemm#PANEL} tokens (the Q8 forms
