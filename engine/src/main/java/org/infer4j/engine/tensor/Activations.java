@@ -48,6 +48,7 @@ public final class Activations {
     private final byte[] q6kBytes;
     private final byte[] q4kBytes;
     private final short[] q8kShorts;
+    private final short[] q4kFactors;
     private final short[] q4Factors;
     private final int[] q8LowSums;
     private final float[] q8kScales;
@@ -106,6 +107,7 @@ public final class Activations {
         this.q6kBytes = new byte[paddedK];
         this.q4kBytes = new byte[paddedK];
         this.q8kShorts = new short[paddedK];
+        this.q4kFactors = new short[paddedK];
         this.q4Factors = new short[padded];
         this.q8LowSums = new int[padded / Q8_BLOCK];
         this.q8kScales = new float[maxTokens * paddedK / Q8K_BLOCK];
@@ -313,6 +315,13 @@ public final class Activations {
                     Q8K_BLOCK * from, q8kScales, from, q8kSums, 16 * from);
             for (int i = Q8K_BLOCK * from; i < Q8K_BLOCK * to; i++) {
                 q8kShorts[i] = q8kValues[i];
+            }
+            for (int r = Q8K_BLOCK / 32 * from; r < Q8K_BLOCK / 32 * to; r++) { // as q4Factors, per run of 32
+                for (int j = 0; j < 16; j++) {
+                    int low = q8kValues[32 * r + j];
+                    q4kFactors[32 * r + j] = (short) low;
+                    q4kFactors[32 * r + j + 16] = (short) (q8kValues[32 * r + j + 16] - 16 * low);
+                }
             }
             for (int e = Q8K_BLOCK / 8 * from; e < Q8K_BLOCK / 8 * to; e++) {
                 int sum = 0;
@@ -646,6 +655,17 @@ public final class Activations {
     MemorySegment q6kFloats() {
         requireOneToken(q8kReady && q8kRowForms, false, "Q8_K floats in Q6_K order");
         return q6kFloats;
+    }
+
+    /**
+     * As {@link #q4Factors()}, for the Q8_K form and {@link InterleavedQ4_K}: per run of 32 values, {@code x_j} at j
+     * and {@code x_{j+16} − 16·x_j} at j + 16.
+     */
+    short[] q4kFactors() {
+        if (!q8kReady || tokens != 1) {
+            throw new IllegalStateException("Q8_K factors of nibble pairs are prepared for a single token");
+        }
+        return q4kFactors;
     }
 
     /**

@@ -61,7 +61,7 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
 
     @Override
     public void multiply(Activations x, float[] out, int outOffset, int groupFrom, int groupTo) {
-        multiply(tiles, cols, x.q8kShorts(), x.q8kScales(), x.q8kSums(), out, outOffset, groupFrom, groupTo);
+        multiply(tiles, cols, x.q4kFactors(), x.q8kScales(), x.q8kSums(), out, outOffset, groupFrom, groupTo);
     }
 
     @Override
@@ -175,7 +175,7 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
     }
 
     /**
-     * For groups {@code [groupFrom, groupTo)}: one token's Q8_K values {@code xq}, super-block scales {@code xd} and
+     * For groups {@code [groupFrom, groupTo)}: one token's Q8_K nibble-pair factors {@code xq}, super-block scales {@code xd} and
      * 16-value sums {@code xs}.
      */
     private static void multiply(MemorySegment tiles, int cols, short[] xq, float[] xd, int[] xs, float[] out,
@@ -194,10 +194,9 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
                     for (int j = 0; j < 16; j++) {
                         ShortVector v = (ShortVector) ByteVector.fromMemorySegment(BYTES, tiles, q + GROUP * j, Kernels.LE)
                                 .convertShape(VectorOperators.B2S, SHORTS, 0);
-                        // The low nibble as it is; the high one sign-extended from bit 7, which the widening already did.
-                        ShortVector low = v.and((short) 0x0F);
+                        // byte·x_j + high·(x_{j+16} − 16·x_j) = low·x_j + high·x_{j+16} (Activations#q4kFactors).
                         ShortVector high = v.lanewise(VectorOperators.ASHR, 4);
-                        acc = acc.add(low.mul(xq[xo + j])).add(high.mul(xq[xo + j + 16]));
+                        acc = acc.add(v.mul(xq[xo + j])).add(high.mul(xq[xo + j + 16]));
                     }
                     acc = acc.sub((short) (8 * xs[16 * b + 2 * s])); // the low nibbles' 8 (RowGroups)
                     int xsum = xs[16 * b + 2 * s] + xs[16 * b + 2 * s + 1];
