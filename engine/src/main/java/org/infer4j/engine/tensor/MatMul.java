@@ -89,7 +89,11 @@ public final class MatMul implements RangeTask {
         this.unit = batched ? TileGemm.ROWS : 2 * RowGroups.GROUP;
         int grain = batched ? TileGemm.ROW_GROUP / TileGemm.ROWS
                 : Math.ceilDiv(Math.max(MIN_ROWS_PER_CHUNK, (int) Math.ceilDiv(MIN_CHUNK_BYTES, rowBytes)), unit);
-        pool.parallelFor(Math.ceilDiv(rows, unit), grain, this);
+        if (batched) {
+            pool.parallelFor(Math.ceilDiv(rows, unit), grain, this);
+        } else {
+            pool.parallelForInShares(Math.ceilDiv(rows, unit), grain, this);
+        }
         this.input = null;
         matrices[0] = matrices[1] = matrices[2] = null;
         outputs[0] = outputs[1] = outputs[2] = null;

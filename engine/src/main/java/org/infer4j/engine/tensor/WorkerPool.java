@@ -2,6 +2,7 @@ package org.infer4j.engine.tensor;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -23,6 +24,9 @@ public final class WorkerPool implements AutoCloseable {
     private final int threads;
     private final Thread[] helpers;
     private final AtomicInteger nextIndex = new AtomicInteger();
+    /** Per worker in {@link #parallelForInShares}: what is left of its share, {@code front << 32 | back}. */
+    private final AtomicLongArray shares;
+    private boolean inShares;
     private final AtomicInteger running = new AtomicInteger();
     /** Per helper: true from just before it parks until it sees a new generation. */
     private final AtomicIntegerArray parking;
@@ -43,6 +47,7 @@ public final class WorkerPool implements AutoCloseable {
         this.threads = threads;
         this.helpers = new Thread[threads - 1];
         this.parking = new AtomicIntegerArray(helpers.length);
+        this.shares = new AtomicLongArray(threads);
         for (int i = 0; i < helpers.length; i++) {
             int worker = i + 1;
             helpers[i] = Thread.ofPlatform().daemon().name("infer4j-worker-" + worker).unstarted(() -> helperLoop(worker));
@@ -78,12 +83,47 @@ public final class WorkerPool implements AutoCloseable {
             task.run(0, count, 0);
             return;
         }
+        nextIndex.set(0);
+        run(task, count, chunkSize, false);
+    }
+
+    /**
+     * As {@link #parallelFor(int, int, RangeTask)}, each worker owning one contiguous share of {@code [0, count)} that
+     * it runs front to back in chunks of {@code grain}; a worker done with its share takes chunks from the back of
+     * another's. For streams of weights: a worker's chunks follow one another in memory, one stream the hardware
+     * prefetcher keeps up with, where chunks dealt from a shared counter start a new stream each (one token of a
+     * Qwen2.5-0.5B-shaped Q4_0 at 2 threads: 107.9 -> 115.8 t/s over five alternating runs).
+     */
+    public void parallelForInShares(int count, int grain, RangeTask task) {
+        if (closed) {
+            throw new IllegalStateException("worker pool is closed");
+        }
+        if (count <= 0) {
+            return;
+        }
+        int chunkSize = Math.max(1, grain);
+        if (threads == 1 || count <= chunkSize) {
+            task.run(0, count, 0);
+            return;
+        }
+        int share = Math.ceilDiv(count, threads);
+        for (int w = 0; w < threads; w++) {
+            shares.set(w, pack(Math.min(count, w * share), Math.min(count, (w + 1) * share)));
+        }
+        run(task, count, chunkSize, true);
+    }
+
+    private static long pack(int front, int back) {
+        return (long) front << 32 | back & 0xFFFFFFFFL;
+    }
+
+    private void run(RangeTask task, int count, int chunkSize, boolean inShares) {
         this.task = task;
         this.count = count;
         this.chunk = chunkSize;
+        this.inShares = inShares;
         this.failure = null;
         this.caller = Thread.currentThread();
-        nextIndex.set(0);
         running.set(helpers.length);
         generation = generation + 1; // volatile write publishes the fields above
         for (int i = 0; i < helpers.length; i++) {
@@ -97,6 +137,10 @@ public final class WorkerPool implements AutoCloseable {
             work(0);
         } catch (Throwable e) {
             failure = e;
+            nextIndex.set(Integer.MAX_VALUE / 2);
+            for (int w = 0; w < threads; w++) {
+                shares.set(w, 0);
+            }
         }
         int spins = 0;
         while (running.get() > 0) {
@@ -125,8 +169,41 @@ public final class WorkerPool implements AutoCloseable {
         RangeTask t = task;
         int n = count;
         int c = chunk;
+        if (inShares) {
+            workInShares(worker, t, c);
+            return;
+        }
         for (int from = nextIndex.getAndAdd(c); from < n; from = nextIndex.getAndAdd(c)) {
             t.run(from, Math.min(from + c, n), worker);
+        }
+    }
+
+    /** Its own share from the front, then the others' from the back. */
+    private void workInShares(int worker, RangeTask t, int c) {
+        while (true) {
+            long v = shares.get(worker);
+            int front = (int) (v >>> 32), back = (int) v;
+            if (front >= back) {
+                break;
+            }
+            int to = Math.min(back, front + c);
+            if (shares.compareAndSet(worker, v, pack(to, back))) {
+                t.run(front, to, worker);
+            }
+        }
+        for (int k = 1; k < threads; k++) {
+            int other = (worker + k) % threads;
+            while (true) {
+                long v = shares.get(other);
+                int front = (int) (v >>> 32), back = (int) v;
+                if (front >= back) {
+                    break;
+                }
+                int from = Math.max(front, back - c);
+                if (shares.compareAndSet(other, v, pack(front, from))) {
+                    t.run(from, back, worker);
+                }
+            }
         }
     }
 
@@ -155,6 +232,9 @@ public final class WorkerPool implements AutoCloseable {
             } catch (Throwable e) {
                 failure = e;
                 nextIndex.set(Integer.MAX_VALUE / 2); // stop handing out chunks
+                for (int w = 0; w < threads; w++) {
+                    shares.set(w, 0);
+                }
             }
             if (running.decrementAndGet() == 0 && callerParking) {
                 LockSupport.unpark(caller);

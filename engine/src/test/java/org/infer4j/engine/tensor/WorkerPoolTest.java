@@ -30,6 +30,61 @@ class WorkerPoolTest {
     }
 
     @Test
+    void inSharesEveryIndexRunsExactlyOnceInOrderWithinAShare() {
+        try (WorkerPool pool = new WorkerPool(3)) {
+            for (int round = 0; round < 200; round++) {
+                int n = 1 + round * 7;
+                int grain = 1 + round % 5;
+                AtomicIntegerArray hits = new AtomicIntegerArray(n);
+                pool.parallelForInShares(n, grain, (from, to, worker) -> {
+                    assertThat(worker).isBetween(0, 2);
+                    assertThat(to - from).isBetween(1, grain);
+                    for (int i = from; i < to; i++) {
+                        hits.incrementAndGet(i);
+                    }
+                });
+                for (int i = 0; i < n; i++) {
+                    assertThat(hits.get(i)).as("index %d of %d", i, n).isEqualTo(1);
+                }
+            }
+        }
+    }
+
+    /** A worker stalled in its first chunk: the others finish their shares and take the rest of its share. */
+    @Test
+    void inSharesTheRestOfAStalledWorkersShareIsTaken() {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            int n = 100;
+            AtomicIntegerArray ranBy = new AtomicIntegerArray(n);
+            CountDownLatch othersDone = new CountDownLatch(1);
+            pool.parallelForInShares(n, 1, (from, to, worker) -> {
+                if (from == 0 && worker == 0) { // the caller's first chunk: wait until everything else has run
+                    try {
+                        if (!othersDone.await(10, TimeUnit.SECONDS)) {
+                            throw new IllegalStateException("the rest was not taken");
+                        }
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+                for (int i = from; i < to; i++) {
+                    ranBy.set(i, worker + 1);
+                }
+                int done = 0;
+                for (int i = 1; i < n; i++) {
+                    done += ranBy.get(i) != 0 ? 1 : 0;
+                }
+                if (done == n - 1) {
+                    othersDone.countDown();
+                }
+            });
+            for (int i = 1; i < n; i++) {
+                assertThat(ranBy.get(i)).as("index %d", i).isEqualTo(2);
+            }
+        }
+    }
+
+    @Test
     void failureInAWorkerReachesTheCaller() {
         try (WorkerPool pool = new WorkerPool(2)) {
             assertThatThrownBy(() -> pool.parallelFor(1000, (from, to, worker) -> {
@@ -37,6 +92,11 @@ class WorkerPoolTest {
                     throw new IllegalStateException("boom");
                 }
             })).isInstanceOf(IllegalStateException.class).hasMessage("boom");
+            assertThatThrownBy(() -> pool.parallelForInShares(1000, 10, (from, to, worker) -> {
+                if (from <= 700 && 700 < to) {
+                    throw new IllegalStateException("boom in a share");
+                }
+            })).isInstanceOf(IllegalStateException.class).hasMessage("boom in a share");
             // and the pool still works afterwards
             int[] sum = new int[1];
             pool.parallelFor(10, 10, (from, to, worker) -> sum[0] += to - from);
