@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.infer4j.engine.tensor.RelaidCopies;
 import org.infer4j.gguf.GgufFile;
@@ -59,6 +60,7 @@ public final class LayoutCache implements RelaidCopies, AutoCloseable {
     private static final long ALIGNMENT = 1 << 16;
     private static final int TRAILER = 16;
     private static final long WRITE_CHUNK = 1 << 30;
+    private static final AtomicInteger WRITES = new AtomicInteger();
 
     /** A copy's identity: the bytes of the GGUF file it re-lays and the layout's name. */
     private record Key(long sourceOffset, long sourceBytes, String layout) {}
@@ -220,7 +222,9 @@ public final class LayoutCache implements RelaidCopies, AutoCloseable {
     private static long write(Path file, Map<Key, MemorySegment> copies, String identity, String fingerprint)
             throws IOException {
         Files.createDirectories(file.getParent());
-        Path temporary = file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+        // The process and a number of its own: two loads of one file in a process write two temporaries.
+        Path temporary = file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid() + "-"
+                + WRITES.incrementAndGet() + ".tmp");
         List<Map.Entry<Key, MemorySegment>> entries = new ArrayList<>(copies.entrySet());
         entries.sort(Comparator.comparingLong((Map.Entry<Key, MemorySegment> e) -> e.getKey().sourceOffset())
                 .thenComparing(e -> e.getKey().layout()));
@@ -334,7 +338,8 @@ public final class LayoutCache implements RelaidCopies, AutoCloseable {
         try (DirectoryStream<Path> temporaries = Files.newDirectoryStream(directory, prefix + "*.tmp")) {
             for (Path temporary : temporaries) {
                 String name = temporary.getFileName().toString();
-                String pid = name.substring(prefix.length(), name.length() - ".tmp".length());
+                String writer = name.substring(prefix.length(), name.length() - ".tmp".length());
+                String pid = writer.contains("-") ? writer.substring(0, writer.indexOf('-')) : writer;
                 boolean alive = pid.chars().allMatch(Character::isDigit) && !pid.isEmpty()
                         && ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false);
                 if (!alive) {

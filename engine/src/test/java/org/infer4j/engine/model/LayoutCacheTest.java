@@ -123,12 +123,31 @@ class LayoutCacheTest {
         float[] expected = logits(ModelLoader.load(GgufFile.open(model), 2));
         loadAndRun(model, expected, RelaidCopies.layoutFingerprint());
         String name = cacheFile().getFileName().toString();
-        Path gone = Files.writeString(cacheDir.resolve(name + ".999999999.tmp"), "partial");
-        Path live = Files.writeString(cacheDir.resolve(name + "." + ProcessHandle.current().pid() + ".tmp"), "partial");
+        Path gone = Files.writeString(cacheDir.resolve(name + ".999999999-1.tmp"), "partial");
+        Path live = Files.writeString(cacheDir.resolve(name + "." + ProcessHandle.current().pid() + "-999.tmp"), "partial");
 
         loadAndRun(model, expected, RelaidCopies.layoutFingerprint());
         assertThat(gone).doesNotExist();
         assertThat(live).exists();
+    }
+
+    /** Two loads of one file at once (two aliases of one model): both write, the cache is whole and then mapped. */
+    @Test
+    void twoLoadsOfOneFileWriteOneWholeCache() throws IOException {
+        Path model = model(GgmlType.Q4_0);
+        float[] expected = logits(ModelLoader.load(GgufFile.open(model), 2));
+        GgufFile a = GgufFile.open(model), b = GgufFile.open(model);
+        LayoutCache cacheA = LayoutCache.open(cacheDir, a), cacheB = LayoutCache.open(cacheDir, b);
+        LanguageModel first = ModelLoader.load(a, 2, ModelLoader.DEFAULT_BATCH, cacheA);
+        LanguageModel second = ModelLoader.load(b, 2, ModelLoader.DEFAULT_BATCH, cacheB);
+        assertThat(logits(first)).isEqualTo(expected);
+        assertThat(logits(second)).isEqualTo(expected);
+        LayoutCache.Summary mapped = loadAndRun(model, expected, RelaidCopies.layoutFingerprint());
+        assertThat(mapped.laidOut()).isZero();
+        assertThat(mapped.mapped()).isGreaterThan(0);
+        try (var files = Files.list(cacheDir)) {
+            assertThat(files).as("no temporary file left").hasSize(1);
+        }
     }
 
     /** Loads {@code model} with the cache, checks its logits against {@code expected}, closes it (ending the write). */
