@@ -174,18 +174,8 @@ public final class WorkerPool implements AutoCloseable {
             return;
         }
         for (int from = nextIndex.getAndAdd(c); from < n; from = nextIndex.getAndAdd(c)) {
-            runChunk(t, from, Math.min(from + c, n), worker);
+            t.run(from, Math.min(from + c, n), worker);
         }
-    }
-
-    /**
-     * Every chunk runs through this one call, so that its type profile holds every kind of task and the JIT keeps it
-     * a virtual call: called from {@link #workInShares} alone, one token's matrix multiply was inlined there with
-     * its kernels, past the compiler's node budget, and ran in a slow mode with boxed vectors (Q5_K_M tg32 9.3 instead
-     * of 11.8 t/s in 3 of 6 starts, with garbage collections).
-     */
-    private static void runChunk(RangeTask t, int from, int to, int worker) {
-        t.run(from, to, worker);
     }
 
     /** Its own share from the front, then the others' from the back. */
@@ -198,7 +188,7 @@ public final class WorkerPool implements AutoCloseable {
             }
             int to = Math.min(back, front + c);
             if (shares.compareAndSet(worker, v, pack(to, back))) {
-                runChunk(t, front, to, worker);
+                t.run(front, to, worker);
             }
         }
         for (int k = 1; k < threads; k++) {
@@ -211,7 +201,7 @@ public final class WorkerPool implements AutoCloseable {
                 }
                 int from = Math.max(front, back - c);
                 if (shares.compareAndSet(other, v, pack(front, from))) {
-                    runChunk(t, from, back, worker);
+                    t.run(from, back, worker);
                 }
             }
         }
