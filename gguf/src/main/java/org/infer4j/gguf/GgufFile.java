@@ -156,18 +156,26 @@ public final class GgufFile implements AutoCloseable {
 
     private static Object readValue(HeaderCursor in, GgufValueType type, int depth) {
         return switch (type) {
-            case UINT8 -> (long) in.u8();
-            case INT8 -> (long) (byte) in.u8();
-            case UINT16 -> (long) in.u16();
-            case INT16 -> (long) (short) in.u16();
-            case UINT32 -> in.u32();
-            case INT32 -> (long) in.i32();
-            case UINT64, INT64 -> in.i64();
+            case UINT8, INT8, UINT16, INT16, UINT32, INT32, UINT64, INT64 -> readInteger(in, type);
             case FLOAT32 -> in.f32();
             case FLOAT64 -> in.f64();
             case BOOL -> in.u8() != 0;
             case STRING -> in.string();
             case ARRAY -> readArray(in, depth + 1);
+        };
+    }
+
+    /** An integer of {@code type}, widened to a long (sign-extended where the type is signed). */
+    private static long readInteger(HeaderCursor in, GgufValueType type) {
+        return switch (type) {
+            case UINT8 -> in.u8();
+            case INT8 -> (byte) in.u8();
+            case UINT16 -> in.u16();
+            case INT16 -> (short) in.u16();
+            case UINT32 -> in.u32();
+            case INT32 -> in.i32();
+            case UINT64, INT64 -> in.i64();
+            default -> throw new IllegalArgumentException(type + " is not an integer type");
         };
     }
 
@@ -179,17 +187,9 @@ public final class GgufFile implements AutoCloseable {
         int n = Math.toIntExact(in.count("array length", elementType.minBytes()));
         Object values = switch (elementType) {
             case UINT8, INT8, UINT16, INT16, UINT32, INT32, UINT64, INT64 -> {
-                long[] a = new long[n]; // read per type, unboxed: token type arrays hold a value per token
+                long[] a = new long[n]; // unboxed: token type arrays hold a value per token
                 for (int i = 0; i < n; i++) {
-                    a[i] = switch (elementType) {
-                        case UINT8 -> in.u8();
-                        case INT8 -> (byte) in.u8();
-                        case UINT16 -> in.u16();
-                        case INT16 -> (short) in.u16();
-                        case UINT32 -> in.u32();
-                        case INT32 -> in.i32();
-                        default -> in.i64();
-                    };
+                    a[i] = readInteger(in, elementType);
                 }
                 yield a;
             }

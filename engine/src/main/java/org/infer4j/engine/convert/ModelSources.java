@@ -35,8 +35,16 @@ public final class ModelSources {
      * in; the environment values are parameters so nothing here reads process-wide settings.
      */
     public static Path defaultCacheDir(String xdgCacheHome, String userHome) {
+        return cacheRoot(xdgCacheHome, userHome).resolve("converted");
+    }
+
+    /**
+     * {@code ~/.cache/infer4j} (or {@code $XDG_CACHE_HOME/infer4j}): the folder of everything infer4j keeps between
+     * runs (converted models here, re-laid weights beside them).
+     */
+    public static Path cacheRoot(String xdgCacheHome, String userHome) {
         Path base = xdgCacheHome != null && !xdgCacheHome.isBlank() ? Path.of(xdgCacheHome) : Path.of(userHome, ".cache");
-        return base.resolve("infer4j").resolve("converted");
+        return base.resolve("infer4j");
     }
 
     /** Whether {@code path} is a Hugging Face model folder this class would convert. */

@@ -68,6 +68,9 @@ public final class LayoutCache implements RelaidCopies, AutoCloseable {
     /** A copy stored in the cache file. */
     private record Stored(Key key, long offset, long bytes) {}
 
+    /** A copy this load uses: mapped from the cache file, or laid out here. */
+    private record Used(MemorySegment segment, boolean mapped) {}
+
     /** What a load took from the cache and what it laid out itself. */
     public record Summary(int mapped, long mappedBytes, int laidOut, long laidOutBytes) {}
 
@@ -77,8 +80,7 @@ public final class LayoutCache implements RelaidCopies, AutoCloseable {
     private final GgufFile gguf;
     private final MemorySegment mapping;
     private final Map<Key, Stored> stored;
-    private final Map<Key, MemorySegment> used = new ConcurrentHashMap<>();
-    private final Map<Key, Boolean> reused = new ConcurrentHashMap<>();
+    private final Map<Key, Used> used = new ConcurrentHashMap<>();
     private Thread writer;
 
     private LayoutCache(Path file, String identity, String fingerprint, GgufFile gguf, MemorySegment mapping,
@@ -89,12 +91,6 @@ public final class LayoutCache implements RelaidCopies, AutoCloseable {
         this.gguf = gguf;
         this.mapping = mapping;
         this.stored = stored;
-    }
-
-    /** {@code $XDG_CACHE_HOME/infer4j/relaid}, or {@code ~/.cache/infer4j/relaid} without that variable. */
-    public static Path defaultDirectory(String xdgCacheHome, String userHome) {
-        Path base = xdgCacheHome != null && !xdgCacheHome.isBlank() ? Path.of(xdgCacheHome) : Path.of(userHome, ".cache");
-        return base.resolve("infer4j").resolve("relaid");
     }
 
     /**
@@ -147,30 +143,26 @@ public final class LayoutCache implements RelaidCopies, AutoCloseable {
         }
         Key key = new Key(offset, source.byteSize(), layout);
         Stored copy = stored.get(key);
-        MemorySegment segment;
-        if (copy != null && copy.bytes() == bytes) {
-            segment = mapping.asSlice(copy.offset(), bytes);
-            reused.put(key, true);
-        } else {
-            segment = IN_MEMORY.copy(source, layout, bytes, layOut);
-        }
-        if (used.putIfAbsent(key, segment) != null) {
+        Used use = copy != null && copy.bytes() == bytes
+                ? new Used(mapping.asSlice(copy.offset(), bytes), true)
+                : new Used(IN_MEMORY.copy(source, layout, bytes, layOut), false);
+        if (used.putIfAbsent(key, use) != null) {
             throw new IllegalStateException("the same bytes re-laid twice as " + layout);
         }
-        return segment;
+        return use.segment();
     }
 
     /** What the load so far took from the cache file and laid out itself. */
     public Summary summary() {
         int mapped = 0, laidOut = 0;
         long mappedBytes = 0, laidOutBytes = 0;
-        for (Map.Entry<Key, MemorySegment> e : used.entrySet()) {
-            if (reused.containsKey(e.getKey())) {
+        for (Used use : used.values()) {
+            if (use.mapped()) {
                 mapped++;
-                mappedBytes += e.getValue().byteSize();
+                mappedBytes += use.segment().byteSize();
             } else {
                 laidOut++;
-                laidOutBytes += e.getValue().byteSize();
+                laidOutBytes += use.segment().byteSize();
             }
         }
         return new Summary(mapped, mappedBytes, laidOut, laidOutBytes);
@@ -184,7 +176,8 @@ public final class LayoutCache implements RelaidCopies, AutoCloseable {
         if (file == null || summary().laidOut() == 0 || writer != null) {
             return;
         }
-        Map<Key, MemorySegment> copies = new HashMap<>(used);
+        Map<Key, MemorySegment> copies = new HashMap<>();
+        used.forEach((key, use) -> copies.put(key, use.segment()));
         writer = Thread.ofPlatform().daemon().name("layout-cache-writer").start(() -> {
             long start = System.nanoTime();
             try {

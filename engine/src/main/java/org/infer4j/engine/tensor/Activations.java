@@ -296,13 +296,7 @@ public final class Activations {
             Quantizer.quantizeQ8Activations(values, Q8_BLOCK * from, Q8_BLOCK * (to - from), q8Values, Q8_BLOCK * from,
                     q8Scales, from);
             // Plain loops, which C2 turns into vectors: the factors, then the sums.
-            for (int b = from; b < to; b++) {
-                for (int j = 0; j < Q8_BLOCK / 2; j++) {
-                    int low = q8Values[Q8_BLOCK * b + j];
-                    q4Factors[Q8_BLOCK * b + j] = (short) low;
-                    q4Factors[Q8_BLOCK * b + j + Q8_BLOCK / 2] = (short) (q8Values[Q8_BLOCK * b + j + Q8_BLOCK / 2] - 16 * low);
-                }
-            }
+            nibblePairFactors(q8Values, q4Factors, from, to);
             for (int b = from; b < to; b++) {
                 int sum = 0;
                 for (int j = 0; j < Q8_BLOCK / 2; j++) {
@@ -316,13 +310,7 @@ public final class Activations {
             for (int i = Q8K_BLOCK * from; i < Q8K_BLOCK * to; i++) {
                 q8kShorts[i] = q8kValues[i];
             }
-            for (int r = Q8K_BLOCK / 32 * from; r < Q8K_BLOCK / 32 * to; r++) { // as q4Factors, per run of 32
-                for (int j = 0; j < 16; j++) {
-                    int low = q8kValues[32 * r + j];
-                    q4kFactors[32 * r + j] = (short) low;
-                    q4kFactors[32 * r + j + 16] = (short) (q8kValues[32 * r + j + 16] - 16 * low);
-                }
-            }
+            nibblePairFactors(q8kValues, q4kFactors, Q8K_BLOCK / 32 * from, Q8K_BLOCK / 32 * to);
             for (int e = Q8K_BLOCK / 8 * from; e < Q8K_BLOCK / 8 * to; e++) {
                 int sum = 0;
                 for (int i = 0; i < 8; i++) {
@@ -555,6 +543,19 @@ public final class Activations {
             throw new IllegalStateException("Q8_0 sums are prepared for a single token");
         }
         return q8LowSums;
+    }
+
+    /**
+     * Runs {@code [from, to)} of 32 values: {@link #q4Factors()}'s factors of {@code values} into {@code factors}.
+     */
+    private static void nibblePairFactors(byte[] values, short[] factors, int from, int to) {
+        for (int r = from; r < to; r++) {
+            for (int j = 0; j < 16; j++) {
+                int low = values[32 * r + j];
+                factors[32 * r + j] = (short) low;
+                factors[32 * r + j + 16] = (short) (values[32 * r + j + 16] - 16 * low);
+            }
+        }
     }
 
     /**

@@ -57,5 +57,7 @@ class ModelSourcesTest {
                 () -> new ModelSources(tmp.resolve("cache"), OutputType.SOURCE).resolve(tmp.resolve("missing")));
         assertEquals(Path.of("/x/infer4j/converted"), ModelSources.defaultCacheDir("/x", "/home/u"));
         assertEquals(Path.of("/home/u/.cache/infer4j/converted"), ModelSources.defaultCacheDir(null, "/home/u"));
+        assertEquals(Path.of("/x/infer4j"), ModelSources.cacheRoot("/x", "/home/u"));
+        assertEquals(Path.of("/home/u/.cache/infer4j"), ModelSources.cacheRoot(" ", "/home/u"));
     }
 }

@@ -2,7 +2,7 @@ package org.infer4j.server.cli;
 
 import java.nio.file.Path;
 import java.util.Optional;
-import org.infer4j.engine.model.LayoutCache;
+import org.infer4j.engine.convert.ModelSources;
 import picocli.CommandLine.Option;
 
 /** {@code --layout-cache DIR} / {@code --no-layout-cache}, shared by the commands that load a model. */
@@ -23,6 +23,6 @@ final class LayoutCacheOptions {
             return Optional.empty();
         }
         return Optional.of(directory != null ? directory
-                : LayoutCache.defaultDirectory(System.getenv("XDG_CACHE_HOME"), System.getProperty("user.home")));
+                : ModelSources.cacheRoot(System.getenv("XDG_CACHE_HOME"), System.getProperty("user.home")).resolve("relaid"));
     }
 }
