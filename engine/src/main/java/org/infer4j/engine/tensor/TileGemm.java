@@ -170,13 +170,16 @@ final class TileGemm {
     /**
      * A row group's partial sums ({@code rows} rows from {@code g}, {@code sumStride} apart at {@code c[co ..]}, tokens
      * along each) to {@code out}, token-major: blocks of LANES rows × LANES tokens transposed in registers, then the
-     * rows left.
+     * rows left. A run of LANES tokens takes all its row blocks before the next run: each token's piece of the row
+     * group (a few cache lines, rarely in the cache: {@code out} is megabytes) is written in one go, where row blocks
+     * outermost came back to every token's row once per block (pp512 Qwen2.5-0.5B-shaped Q4_0 +2.5%, Q8_0 +1%, three
+     * alternating runs).
      */
     static void storeSums(float[] c, int co, int sumStride, int rows, int tokens, float[] out, int outOffset,
                           int outStride, int g) {
         int blocked = rows - rows % Kernels.LANES;
-        for (int r = 0; r < blocked; r += Kernels.LANES) {
-            for (int t = 0; t < tokens; t += Kernels.LANES) {
+        for (int t = 0; t < tokens; t += Kernels.LANES) {
+            for (int r = 0; r < blocked; r += Kernels.LANES) {
                 Transpose.block(c, co + r * sumStride + t, sumStride, out, outOffset + t * outStride + g + r,
                         outStride, Math.min(Kernels.LANES, tokens - t));
             }
