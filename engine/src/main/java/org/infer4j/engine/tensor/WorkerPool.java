@@ -136,11 +136,7 @@ public final class WorkerPool implements AutoCloseable {
         try {
             work(0);
         } catch (Throwable e) {
-            failure = e;
-            nextIndex.set(Integer.MAX_VALUE / 2);
-            for (int w = 0; w < threads; w++) {
-                shares.set(w, 0);
-            }
+            fail(e);
         }
         int spins = 0;
         while (running.get() > 0) {
@@ -207,6 +203,15 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
+    /** Records a task's failure and stops handing out chunks, from the shared counter and from every share. */
+    private void fail(Throwable e) {
+        failure = e;
+        nextIndex.set(Integer.MAX_VALUE / 2);
+        for (int w = 0; w < threads; w++) {
+            shares.set(w, 0);
+        }
+    }
+
     private void helperLoop(int worker) {
         int seen = 0;
         int slot = worker - 1;
@@ -230,11 +235,7 @@ public final class WorkerPool implements AutoCloseable {
             try {
                 work(worker);
             } catch (Throwable e) {
-                failure = e;
-                nextIndex.set(Integer.MAX_VALUE / 2); // stop handing out chunks
-                for (int w = 0; w < threads; w++) {
-                    shares.set(w, 0);
-                }
+                fail(e);
             }
             if (running.decrementAndGet() == 0 && callerParking) {
                 LockSupport.unpark(caller);

@@ -30,7 +30,7 @@ class WorkerPoolTest {
     }
 
     @Test
-    void inSharesEveryIndexRunsExactlyOnceInOrderWithinAShare() {
+    void inSharesEveryIndexRunsExactlyOnceInChunksOfAtMostTheGrain() {
         try (WorkerPool pool = new WorkerPool(3)) {
             for (int round = 0; round < 200; round++) {
                 int n = 1 + round * 7;
