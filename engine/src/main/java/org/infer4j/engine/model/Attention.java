@@ -136,7 +136,9 @@ final class Attention implements RangeTask {
     public void run(int from, int to, int worker) {
         int headsPerSplit = Math.ceilDiv(group, splits);
         for (int item = from; item < to; item++) {
-            int tile = item / (c.kvHeads() * splits);
+            // Last tiles first: a prompt's tiles cost in proportion to their positions, so the chunks handed out last
+            // are the cheapest and the workers finish close together.
+            int tile = tiles - 1 - item / (c.kvHeads() * splits);
             int kvHead = item / splits % c.kvHeads();
             int h0 = kvHead * group + item % splits * headsPerSplit;
             int h1 = Math.min(h0 + headsPerSplit, (kvHead + 1) * group);

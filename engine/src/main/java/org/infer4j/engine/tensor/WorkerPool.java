@@ -23,7 +23,7 @@ public final class WorkerPool implements AutoCloseable {
 
     private final int threads;
     private final Thread[] helpers;
-    private final AtomicInteger nextIndex = new AtomicInteger();
+    private final AtomicInteger nextChunk = new AtomicInteger();
     /** Per worker in {@link #parallelForInShares}: what is left of its share, {@code front << 32 | back}. */
     private final AtomicLongArray shares;
     private boolean inShares;
@@ -37,6 +37,7 @@ public final class WorkerPool implements AutoCloseable {
     private volatile boolean callerParking;
     private RangeTask task;
     private int count;
+    /** The chunk size in shares; the number of chunks otherwise. */
     private int chunk;
     private volatile Throwable failure;
 
@@ -64,7 +65,10 @@ public final class WorkerPool implements AutoCloseable {
         parallelFor(count, 1, task);
     }
 
-    /** As {@link #parallelFor(int, RangeTask)}, with chunks of at least {@code grain} indices. */
+    /**
+     * As {@link #parallelFor(int, RangeTask)}, in chunks of about {@code grain} indices or more (at most
+     * {@code grain} when that makes whole rounds of chunks, see below).
+     */
     public void parallelFor(int count, int grain, RangeTask task) {
         if (closed) {
             throw new IllegalStateException("worker pool is closed");
@@ -73,18 +77,19 @@ public final class WorkerPool implements AutoCloseable {
             return;
         }
         int chunkSize = Math.max(grain, Math.ceilDiv(count, threads * CHUNKS_PER_THREAD));
-        // Whole rounds of chunks: a grain that leaves, say, 5 chunks for 2 threads has one thread wait for the other's
-        // third (one token's Q/K/V of a Qwen2.5-0.5B-shaped Q4_0: 36 groups of rows in chunks of 8). 4 chunks of 9.
         int chunks = Math.ceilDiv(count, chunkSize);
-        if (chunks > threads && chunks < threads * CHUNKS_PER_THREAD && chunks % threads != 0) {
-            chunkSize = Math.ceilDiv(count, chunks - chunks % threads);
-        }
-        if (threads == 1 || count <= chunkSize) {
+        if (threads == 1 || chunks == 1) {
             task.run(0, count, 0);
             return;
         }
-        nextIndex.set(0);
-        run(task, count, chunkSize, false);
+        // Whole rounds of chunks of one size (within an index): cut to the grain, a batch's 896 rows of output
+        // projection were 9 chunks of 16 tiles and one of 6, and one thread waited for the other's last chunk. Now
+        // 10 of 15. The count goes up, not down, so no chunk is larger than the grain (a row group, for MatMul).
+        if (chunks % threads != 0) {
+            chunks = Math.min(count, chunks + threads - chunks % threads);
+        }
+        nextChunk.set(0);
+        run(task, count, chunks, false);
     }
 
     /**
@@ -117,10 +122,10 @@ public final class WorkerPool implements AutoCloseable {
         return (long) front << 32 | back & 0xFFFFFFFFL;
     }
 
-    private void run(RangeTask task, int count, int chunkSize, boolean inShares) {
+    private void run(RangeTask task, int count, int chunk, boolean inShares) {
         this.task = task;
         this.count = count;
-        this.chunk = chunkSize;
+        this.chunk = chunk;
         this.inShares = inShares;
         this.failure = null;
         this.caller = Thread.currentThread();
@@ -169,9 +174,14 @@ public final class WorkerPool implements AutoCloseable {
             workInShares(worker, t, c);
             return;
         }
-        for (int from = nextIndex.getAndAdd(c); from < n; from = nextIndex.getAndAdd(c)) {
-            t.run(from, Math.min(from + c, n), worker);
+        for (int i = nextChunk.getAndIncrement(); i < c; i = nextChunk.getAndIncrement()) {
+            t.run(chunkStart(i, n, c), chunkStart(i + 1, n, c), worker);
         }
+    }
+
+    /** Where chunk {@code i} of {@code chunks} over {@code [0, count)} starts: sizes differ by one index at most. */
+    private static int chunkStart(int i, int count, int chunks) {
+        return (int) ((long) i * count / chunks);
     }
 
     /** Its own share from the front, then the others' from the back. */
@@ -206,7 +216,7 @@ public final class WorkerPool implements AutoCloseable {
     /** Records a task's failure and stops handing out chunks, from the shared counter and from every share. */
     private void fail(Throwable e) {
         failure = e;
-        nextIndex.set(Integer.MAX_VALUE / 2);
+        nextChunk.set(Integer.MAX_VALUE / 2); // past every chunk
         for (int w = 0; w < threads; w++) {
             shares.set(w, 0);
         }

@@ -29,6 +29,33 @@ class WorkerPoolTest {
         }
     }
 
+    /**
+     * A batch's output projection, 150 tiles of rows in chunks of up to 16 on two workers: ten chunks of 15, not nine
+     * of 16 and one of 6 (one worker would wait for the other's last chunk); and in whole rounds of chunks.
+     */
+    @Test
+    void chunksOfAGrainAreOneSizeWithinAnIndexInWholeRounds() {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            for (int[] c : new int[][] {{150, 16, 10}, {160, 16, 10}, {1622, 16, 16}, {5, 1, 5}, {36, 8, 6}, {17, 16, 2}}) {
+                int n = c[0];
+                AtomicIntegerArray hits = new AtomicIntegerArray(n);
+                java.util.List<Integer> sizes = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+                pool.parallelFor(n, c[1], (from, to, worker) -> {
+                    sizes.add(to - from);
+                    for (int i = from; i < to; i++) {
+                        hits.incrementAndGet(i);
+                    }
+                });
+                for (int i = 0; i < n; i++) {
+                    assertThat(hits.get(i)).as("index %d of %d", i, n).isEqualTo(1);
+                }
+                assertThat(sizes).as("chunks of %d by %d", n, c[1]).hasSize(c[2]);
+                int smallest = sizes.stream().mapToInt(Integer::intValue).min().orElseThrow();
+                assertThat(sizes).allSatisfy(size -> assertThat(size).isBetween(smallest, smallest + 1));
+            }
+        }
+    }
+
     @Test
     void inSharesEveryIndexRunsExactlyOnceInChunksOfAtMostTheGrain() {
         try (WorkerPool pool = new WorkerPool(3)) {
