@@ -19,6 +19,8 @@ import org.infer4j.gguf.GgufFile;
  */
 final class TransformerModel implements LanguageModel {
     static final int DEFAULT_BATCH = 128;
+    /** Elements from which {@link #rmsNorm} shares the rows among the workers: a few rows of a prompt's width. */
+    private static final int PARALLEL_NORM_ELEMENTS = 16384;
 
     private final GgufFile file;
     /** Closed before the file: the re-laid weights' cache, which may still be writing them. */
@@ -192,18 +194,65 @@ final class TransformerModel implements LanguageModel {
         }
     }
 
-    /** out[t] = x[t] / sqrt(mean(x[t]²) + eps) * weight, summing squares in double as ggml does. */
+    /**
+     * out[t] = x[t] / sqrt(mean(x[t]²) + eps) * weight, summing squares in double as ggml does. A prompt's rows go
+     * to the workers ({@link RowNorm}); a token's few (its vector, its heads') are done here, where a hand-off would
+     * cost more than the work.
+     */
     private void rmsNorm(float[] x, float[] weight, float[] out, int rows, int dim) {
-        for (int t = 0; t < rows; t++) {
+        if ((long) rows * dim < PARALLEL_NORM_ELEMENTS) {
+            rmsNormRows(x, weight, out, dim, config.rmsEps(), 0, rows);
+        } else {
+            batch.norm.run(x, weight, out, rows, dim);
+        }
+    }
+
+    /** {@link #rmsNorm} of rows {@code [from, to)}. */
+    static void rmsNormRows(float[] x, float[] weight, float[] out, int dim, float eps, int from, int to) {
+        for (int t = from; t < to; t++) {
             int o = t * dim;
             double sum = 0;
             for (int i = 0; i < dim; i++) {
                 sum += x[o + i] * x[o + i];
             }
-            float scale = 1f / (float) Math.sqrt((float) (sum / dim) + config.rmsEps());
+            float scale = 1f / (float) Math.sqrt((float) (sum / dim) + eps);
             for (int i = 0; i < dim; i++) {
                 out[o + i] = x[o + i] * scale * weight[i];
             }
+        }
+    }
+
+    /**
+     * The norm of a batch's rows on the worker pool, each row as {@link #rmsNormRows} does it alone (same bits). On
+     * the calling thread alone, a prompt's norms took 0.8% of its samples while the other worker waited.
+     */
+    private static final class RowNorm implements RangeTask {
+        private final WorkerPool pool;
+        private final float eps;
+        private float[] x;
+        private float[] weight;
+        private float[] out;
+        private int dim;
+
+        RowNorm(WorkerPool pool, float eps) {
+            this.pool = pool;
+            this.eps = eps;
+        }
+
+        void run(float[] x, float[] weight, float[] out, int rows, int dim) {
+            this.x = x;
+            this.weight = weight;
+            this.out = out;
+            this.dim = dim;
+            pool.parallelFor(rows, this);
+            this.x = null;
+            this.weight = null;
+            this.out = null;
+        }
+
+        @Override
+        public void run(int from, int to, int worker) {
+            rmsNormRows(x, weight, out, dim, eps, from, to);
         }
     }
 
@@ -279,6 +328,7 @@ final class TransformerModel implements LanguageModel {
         final WorkerPool pool;
         final MatMul matmul;
         final Attention attention;
+        final RowNorm norm;
         final int[] tokens;
         final int[] positions;
         final TransformerKvCache[] caches;
@@ -322,6 +372,7 @@ final class TransformerModel implements LanguageModel {
             this.ropeSin = new float[2][maxRows * c.ropeDim() / 2];
             this.matmul = new MatMul(pool, Math.max(c.dim(), Math.max(c.ffnDim(), c.attentionWidth())));
             this.attention = new Attention(c, pool, maxRows);
+            this.norm = new RowNorm(pool, c.rmsEps());
         }
 
         /** Elements per index of the activation's parallel range. */
