@@ -35,6 +35,8 @@ class AttentionTest {
                 new Shape("qwen decode at 17", 14, 2, 64, 64, 0, 0, 1, 1, 16, 2),
                 new Shape("qwen decode at 4096", 14, 2, 64, 64, 0, 0, 1, 1, 4095, 2),
                 new Shape("qwen decode at 4097", 14, 2, 64, 64, 0, 0, 1, 1, 4096, 1),
+                // Qwen2.5-0.5B prompt: tiles of four rows (28 query vectors, whole passes of four), the last one of two
+                new Shape("qwen prompt 70 rows after 10", 14, 2, 64, 64, 0, 0, 1, 70, 79, 2),
                 // Llama-3.2-1B: 32 over 8, two rows per tile; a prompt of many rows crossing blocks and chunks
                 new Shape("llama prompt 200 rows", 32, 8, 64, 64, 0, 0, 1, 200, 199, 2),
                 new Shape("llama prompt 77 rows after 300", 32, 8, 64, 64, 0, 0, 1, 77, 376, 2),
