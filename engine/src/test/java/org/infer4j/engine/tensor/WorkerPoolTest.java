@@ -18,13 +18,9 @@ class WorkerPoolTest {
                 AtomicIntegerArray hits = new AtomicIntegerArray(n);
                 pool.parallelFor(n, (from, to, worker) -> {
                     assertThat(worker).isBetween(0, 2);
-                    for (int i = from; i < to; i++) {
-                        hits.incrementAndGet(i);
-                    }
+                    hit(hits, from, to);
                 });
-                for (int i = 0; i < n; i++) {
-                    assertThat(hits.get(i)).as("index %d of %d", i, n).isEqualTo(1);
-                }
+                assertEveryIndexOnce(hits);
             }
         }
     }
@@ -42,13 +38,9 @@ class WorkerPoolTest {
                 java.util.List<Integer> sizes = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
                 pool.parallelFor(n, c[1], (from, to, worker) -> {
                     sizes.add(to - from);
-                    for (int i = from; i < to; i++) {
-                        hits.incrementAndGet(i);
-                    }
+                    hit(hits, from, to);
                 });
-                for (int i = 0; i < n; i++) {
-                    assertThat(hits.get(i)).as("index %d of %d", i, n).isEqualTo(1);
-                }
+                assertEveryIndexOnce(hits);
                 assertThat(sizes).as("chunks of %d by %d", n, c[1]).hasSize(c[2]);
                 int smallest = sizes.stream().mapToInt(Integer::intValue).min().orElseThrow();
                 assertThat(sizes).allSatisfy(size -> assertThat(size).isBetween(smallest, smallest + 1));
@@ -66,13 +58,9 @@ class WorkerPoolTest {
                 pool.parallelForInShares(n, grain, (from, to, worker) -> {
                     assertThat(worker).isBetween(0, 2);
                     assertThat(to - from).isBetween(1, grain);
-                    for (int i = from; i < to; i++) {
-                        hits.incrementAndGet(i);
-                    }
+                    hit(hits, from, to);
                 });
-                for (int i = 0; i < n; i++) {
-                    assertThat(hits.get(i)).as("index %d of %d", i, n).isEqualTo(1);
-                }
+                assertEveryIndexOnce(hits);
             }
         }
     }
@@ -158,6 +146,18 @@ class WorkerPoolTest {
                 });
                 assertThat(workers.get(0)).as("round %d", round).isNotEqualTo(workers.get(1));
             }
+        }
+    }
+
+    private static void hit(AtomicIntegerArray hits, int from, int to) {
+        for (int i = from; i < to; i++) {
+            hits.incrementAndGet(i);
+        }
+    }
+
+    private static void assertEveryIndexOnce(AtomicIntegerArray hits) {
+        for (int i = 0; i < hits.length(); i++) {
+            assertThat(hits.get(i)).as("index %d of %d", i, hits.length()).isEqualTo(1);
         }
     }
 }
