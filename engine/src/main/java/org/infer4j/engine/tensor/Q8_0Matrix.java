@@ -158,16 +158,6 @@ public record Q8_0Matrix(String name, MemorySegment data, int rows, int cols) im
         out[oB] = Kernels.sum(b2);
     }
 
-    /** Weights {@code c .. c+LANES} of a block as floats times the block scale. */
-    private static FloatVector weights(MemorySegment w, long block, int c, FloatVector scale) {
-        return ((FloatVector) ByteVector.fromMemorySegment(Kernels.BYTES, w, block + 2 + c, Kernels.LE)
-                .convertShape(VectorOperators.B2F, Kernels.FLOATS, 0)).mul(scale);
-    }
-
-    private static FloatVector scale(MemorySegment w, long block) {
-        return FloatVector.broadcast(Kernels.FLOATS, Float.float16ToFloat(w.get(Kernels.HALF, block)));
-    }
-
     static {
         // Run each one-token kernel once, on zero blocks, as the class initializes: every Vector API class its body
         // uses is then loaded before C2 compiles it (see Q6_KMatrix, where a compile that met a class not loaded yet
@@ -186,13 +176,17 @@ public record Q8_0Matrix(String name, MemorySegment data, int rows, int cols) im
     @Override
     public void dequantizeTile(int rowFrom, int rowTo, int colFrom, int colTo, float[] dst, int dstStride) {
         long rowBytes = (long) (cols / 32) * BLOCK_BYTES;
+        int firstBlock = colFrom / 32;
+        int blocks = colTo / 32 - firstBlock;
         for (int r = rowFrom; r < rowTo; r++) {
-            int o = (r - rowFrom) * dstStride - colFrom;
-            for (int b = colFrom / 32; b < colTo / 32; b++) {
-                long block = r * rowBytes + (long) b * BLOCK_BYTES;
-                FloatVector scale = scale(data, block);
+            // The row's piece as its own segment read at int offsets (rule 12 of DEVELOPERS.md), everything inlined.
+            MemorySegment row = data.asSlice(r * rowBytes + (long) firstBlock * BLOCK_BYTES, (long) blocks * BLOCK_BYTES);
+            int o = (r - rowFrom) * dstStride + 32 * firstBlock - colFrom;
+            for (int b = 0, block = 0; b < blocks; b++, block += BLOCK_BYTES) {
+                FloatVector scale = FloatVector.broadcast(Kernels.FLOATS, Float.float16ToFloat(row.get(Kernels.HALF, block)));
                 for (int c = 0; c < 32; c += Kernels.LANES) {
-                    weights(data, block, c, scale).intoArray(dst, o + 32 * b + c);
+                    ((FloatVector) ByteVector.fromMemorySegment(Kernels.BYTES, row, block + 2 + c, Kernels.LE)
+                            .convertShape(VectorOperators.B2F, Kernels.FLOATS, 0)).mul(scale).intoArray(dst, o + 32 * b + c);
                 }
             }
         }
