@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -295,7 +296,7 @@ public final class Activations {
         if (quantizing == InputFormat.Q8_0) {
             Quantizer.quantizeQ8Activations(values, Q8_BLOCK * from, Q8_BLOCK * (to - from), q8Values, Q8_BLOCK * from,
                     q8Scales, from);
-            // Plain loops, which C2 turns into vectors: the factors, then the sums.
+            // The factors, then the sums of each block's first 16 values.
             nibblePairFactors(q8Values, q4Factors, from, to);
             for (int b = from; b < to; b++) {
                 int sum = 0;
@@ -307,9 +308,7 @@ public final class Activations {
         } else {
             Quantizer.quantizeQ8KActivations(values, Q8K_BLOCK * from, Q8K_BLOCK * (to - from), q8kValues,
                     Q8K_BLOCK * from, q8kScales, from, q8kSums, 16 * from);
-            for (int i = Q8K_BLOCK * from; i < Q8K_BLOCK * to; i++) {
-                q8kShorts[i] = q8kValues[i];
-            }
+            widen(q8kValues, q8kShorts, Q8K_BLOCK * from, Q8K_BLOCK * to);
             nibblePairFactors(q8kValues, q4kFactors, Q8K_BLOCK / 32 * from, Q8K_BLOCK / 32 * to);
             for (int e = Q8K_BLOCK / 8 * from; e < Q8K_BLOCK / 8 * to; e++) {
                 int sum = 0;
@@ -549,12 +548,38 @@ public final class Activations {
      * Runs {@code [from, to)} of 32 values: {@link #q4Factors()}'s factors of {@code values} into {@code factors}.
      */
     private static void nibblePairFactors(byte[] values, short[] factors, int from, int to) {
+        if (Kernels.LANES == 16) {
+            // Vectors of 16: the plain loop below ran scalar, ~1.4 cycles a value.
+            for (int r = from; r < to; r++) {
+                ShortVector low = (ShortVector) ByteVector.fromArray(ByteVector.SPECIES_128, values, 32 * r)
+                        .convertShape(VectorOperators.B2S, ShortVector.SPECIES_256, 0);
+                ShortVector high = (ShortVector) ByteVector.fromArray(ByteVector.SPECIES_128, values, 32 * r + 16)
+                        .convertShape(VectorOperators.B2S, ShortVector.SPECIES_256, 0);
+                low.intoArray(factors, 32 * r);
+                high.sub(low.lanewise(VectorOperators.LSHL, 4)).intoArray(factors, 32 * r + 16);
+            }
+            return;
+        }
         for (int r = from; r < to; r++) {
             for (int j = 0; j < 16; j++) {
                 int low = values[32 * r + j];
                 factors[32 * r + j] = (short) low;
                 factors[32 * r + j + 16] = (short) (values[32 * r + j + 16] - 16 * low);
             }
+        }
+    }
+
+    /** {@code shorts[i] = values[i]} for i in {@code [from, to)}, a multiple of 16 apart. */
+    private static void widen(byte[] values, short[] shorts, int from, int to) {
+        if (Kernels.LANES == 16) {
+            for (int i = from; i < to; i += 16) {
+                ((ShortVector) ByteVector.fromArray(ByteVector.SPECIES_128, values, i)
+                        .convertShape(VectorOperators.B2S, ShortVector.SPECIES_256, 0)).intoArray(shorts, i);
+            }
+            return;
+        }
+        for (int i = from; i < to; i++) {
+            shorts[i] = values[i];
         }
     }
 

@@ -86,28 +86,68 @@ public final class Quantizer {
     static void quantizeQ8KActivations(float[] x, int xOff, int n, byte[] q, int qOff, float[] scales, int sOff,
                                        int[] sums, int sumOff) {
         for (int b = 0; b < n / 256; b++) {
-            int base = xOff + b * 256;
-            float max = largestMagnitude(x, base, 256);
-            int qb = qOff + b * 256;
-            if (max == 0) {
-                scales[sOff + b] = 0;
-                java.util.Arrays.fill(q, qb, qb + 256, (byte) 0);
-                java.util.Arrays.fill(sums, sumOff + 16 * b, sumOff + 16 * b + 16, 0);
-                continue;
+            if (Kernels.LANES == 16) {
+                quantizeQ8KVectors(x, xOff + b * 256, q, qOff + b * 256, scales, sOff + b, sums, sumOff + 16 * b);
+            } else {
+                quantizeQ8KBlock(x, xOff + b * 256, q, qOff + b * 256, scales, sOff + b, sums, sumOff + 16 * b);
             }
-            float iscale = -127f / max;
-            for (int j = 0; j < 256; j++) {
-                q[qb + j] = (byte) Math.min(127, (int) Math.rint(iscale * x[base + j]));
-            }
-            for (int g = 0; g < 16; g++) {
-                int sum = 0;
-                for (int j = 0; j < 16; j++) {
-                    sum += q[qb + 16 * g + j];
-                }
-                sums[sumOff + 16 * b + g] = sum;
-            }
-            scales[sOff + b] = 1 / iscale;
         }
+    }
+
+    /** One super-block of {@link #quantizeQ8KActivations}, value by value. */
+    private static void quantizeQ8KBlock(float[] x, int base, byte[] q, int qb, float[] scales, int s, int[] sums,
+                                         int sumAt) {
+        float max = largestMagnitude(x, base, 256);
+        if (max == 0) {
+            scales[s] = 0;
+            java.util.Arrays.fill(q, qb, qb + 256, (byte) 0);
+            java.util.Arrays.fill(sums, sumAt, sumAt + 16, 0);
+            return;
+        }
+        float iscale = -127f / max;
+        for (int j = 0; j < 256; j++) {
+            q[qb + j] = (byte) Math.min(127, (int) Math.rint(iscale * x[base + j]));
+        }
+        for (int g = 0; g < 16; g++) {
+            int sum = 0;
+            for (int j = 0; j < 16; j++) {
+                sum += q[qb + 16 * g + j];
+            }
+            sums[sumAt + g] = sum;
+        }
+        scales[s] = 1 / iscale;
+    }
+
+    /**
+     * {@link #quantizeQ8KBlock} a vector of 16 at a time, the same bits: the largest magnitude from the vectors'
+     * maxima, its sign from the first value that has it (as the scalar scan keeps the first), the same float products
+     * rounded to nearest-even as {@code Math.rint} does, and each run of 16 summed from its rounded vector (exact
+     * integers). No clamp to 127: |x·(-127/max)| ≤ 127·(1 + 2^-24)² rounds to at most 127. A block holding a NaN (whose
+     * maximum the scalar scan skips) goes to the scalar code. Value by value this was 3.5% of a Llama-3.2-1B-shaped
+     * Q4_K_M token's samples (~10 cycles a value with the derived forms, 2.7 ns; now 1.05 with theirs vectorized too).
+     */
+    private static void quantizeQ8KVectors(float[] x, int base, byte[] q, int qb, float[] scales, int s, int[] sums,
+                                           int sumAt) {
+        float amax = 0;
+        for (int g = 0; g < 16; g++) {
+            amax = Math.max(amax, FloatVector.fromArray(Kernels.FLOATS, x, base + 16 * g).abs().reduceLanes(VectorOperators.MAX));
+        }
+        if (amax == 0 || Float.isNaN(amax)) {
+            quantizeQ8KBlock(x, base, q, qb, scales, s, sums, sumAt);
+            return;
+        }
+        int first = base;
+        while (Math.abs(x[first]) != amax) {
+            first++;
+        }
+        float iscale = -127f / x[first];
+        for (int g = 0; g < 16; g++) {
+            FloatVector r = FloatVector.fromArray(Kernels.FLOATS, x, base + 16 * g).mul(iscale).add(ROUNDING).sub(ROUNDING);
+            ((ByteVector) r.convert(VectorOperators.F2I, 0).convertShape(VectorOperators.I2B, ByteVector.SPECIES_128, 0))
+                    .intoArray(q, qb + 16 * g);
+            sums[sumAt + g] = (int) r.reduceLanes(VectorOperators.ADD);
+        }
+        scales[s] = 1 / iscale;
     }
 
     /** {@code n} floats (a multiple of 32) → Q8_0 blocks (2-byte half scale, 32 int8), as llama-quantize writes them. */

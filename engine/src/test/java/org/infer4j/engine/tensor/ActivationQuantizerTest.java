@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
  * The activation quantizers of {@link Quantizer} against plain references written from ggml's
  * definitions ({@code quantize_row_q8_0} on AVX: rint, ties to even; {@code quantize_row_q8_K}: the value of largest
  * magnitude, first of equals, {@code nearest_int}), value for value, on inputs with exact ties, blocks of zeros,
- * magnitudes that tie between a positive and a negative value, and a NaN.
+ * magnitudes that tie between a positive and a negative value (either first), a NaN and infinities.
  */
 class ActivationQuantizerTest {
     private static final int N = 4 * 256;
@@ -71,7 +71,7 @@ class ActivationQuantizerTest {
     /** Random activations, with blocks shaped to hit each special case of the quantizers. */
     private static float[][] inputs() {
         Random rnd = new Random(7);
-        float[][] all = new float[6][N];
+        float[][] all = new float[7][N];
         for (float[] x : all) {
             for (int i = 0; i < N; i++) {
                 x[i] = (float) rnd.nextGaussian() * 3;
@@ -86,7 +86,11 @@ class ActivationQuantizerTest {
         all[3][1] = -9f;
         all[3][300] = 9f;
         all[3][400] = -9f;
+        all[3][600] = 9f; // and positive first
+        all[3][610] = -9f;
         all[4][700] = Float.NaN;
+        all[6][900] = Float.NEGATIVE_INFINITY; // a scale of -0: every product NaN or zero
+        all[6][100] = Float.POSITIVE_INFINITY;
         for (int i = 0; i < N; i++) {
             all[5][i] = -Math.abs(all[5][i]); // the largest magnitude is the minimum
         }
