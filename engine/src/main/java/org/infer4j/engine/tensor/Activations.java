@@ -569,7 +569,11 @@ public final class Activations {
         }
     }
 
-    /** {@code shorts[i] = values[i]} for i in {@code [from, to)}, a multiple of 16 apart. */
+    /**
+     * {@code shorts[i] = values[i]} for i in {@code [from, to)}, a multiple of 16 apart. The widening is written out
+     * here and in {@link #nibblePairFactors}: one helper returning the widened vector to both ran a 2048-column token's
+     * quantization at 2.4-3.4 ns a value instead of 1.03.
+     */
     private static void widen(byte[] values, short[] shorts, int from, int to) {
         if (Kernels.LANES == 16) {
             for (int i = from; i < to; i += 16) {
