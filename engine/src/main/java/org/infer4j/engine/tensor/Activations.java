@@ -51,6 +51,7 @@ public final class Activations {
     private final short[] q8kShorts;
     private final short[] q4kFactors;
     private final short[] q4Factors;
+    private final short[] q8Shorts;
     private final int[] q8LowSums;
     private final float[] q8kScales;
     private final int[] q8kSums;
@@ -110,6 +111,7 @@ public final class Activations {
         this.q8kShorts = new short[paddedK];
         this.q4kFactors = new short[paddedK];
         this.q4Factors = new short[padded];
+        this.q8Shorts = new short[padded];
         this.q8LowSums = new int[padded / Q8_BLOCK];
         this.q8kScales = new float[maxTokens * paddedK / Q8K_BLOCK];
         this.q8kSums = new int[maxTokens * paddedK / 16];
@@ -296,7 +298,8 @@ public final class Activations {
         if (quantizing == InputFormat.Q8_0) {
             Quantizer.quantizeQ8Activations(values, Q8_BLOCK * from, Q8_BLOCK * (to - from), q8Values, Q8_BLOCK * from,
                     q8Scales, from);
-            // The factors, then the sums of each block's first 16 values.
+            // The values as shorts (InterleavedQ8_0), the factors, then the sums of each block's first 16 values.
+            widen(q8Values, q8Shorts, Q8_BLOCK * from, Q8_BLOCK * to);
             nibblePairFactors(q8Values, q4Factors, from, to);
             for (int b = from; b < to; b++) {
                 int sum = 0;
@@ -534,6 +537,14 @@ public final class Activations {
             throw new IllegalStateException("Q8_0 input not prepared");
         }
         return q8Values;
+    }
+
+    /** For a single token, the int8 values of the Q8_0 form as shorts ({@link InterleavedQ8_0}). */
+    short[] q8Shorts() {
+        if (!q8Ready || tokens != 1) {
+            throw new IllegalStateException("Q8_0 values as shorts are prepared for a single token");
+        }
+        return q8Shorts;
     }
 
     /** For a single token, per block of the Q8_0 form, the sum of its first 16 values ({@link RowGroups}). */

@@ -19,8 +19,21 @@ import org.infer4j.gguf.GgmlType;
  * while a group of rows and a chunk of the tile's input stay in L1. The two orders differ only in float
  * rounding (a few ulps of the sum).
  */
-public record Q8_0Matrix(String name, MemorySegment data, int rows, int cols) implements WeightMatrix {
+public record Q8_0Matrix(String name, MemorySegment data, int rows, int cols, InterleavedQ8_0 groups) implements WeightMatrix {
     private static final int BLOCK_BYTES = 34;
+
+    /**
+     * Wraps the file's bytes, and re-lays its whole groups of 32 rows for the one-token kernel
+     * ({@link InterleavedQ8_0}; none where the vectors are narrower than 512 bits).
+     */
+    public Q8_0Matrix(String name, MemorySegment data, int rows, int cols) {
+        this(name, data, rows, cols, RelaidCopies.IN_MEMORY);
+    }
+
+    /** As {@link #Q8_0Matrix(String, MemorySegment, int, int)}, the re-laid groups from {@code copies}. */
+    public Q8_0Matrix(String name, MemorySegment data, int rows, int cols, RelaidCopies copies) {
+        this(name, data, rows, cols, InterleavedQ8_0.of(data, rows, cols, copies));
+    }
 
     @Override
     public GgmlType type() {
@@ -34,7 +47,17 @@ public record Q8_0Matrix(String name, MemorySegment data, int rows, int cols) im
 
     @Override
     public int scratchFloats() {
-        return 0;
+        return RowGroups.GROUP;
+    }
+
+    @Override
+    public int relaidRows() {
+        return groups == null ? 0 : groups.groupedRows();
+    }
+
+    @Override
+    public int touchRelaid(int rowFrom, int rowTo, int colFrom, int colTo, int part, int parts) {
+        return groups == null || rowFrom >= rowTo ? 0 : groups.touch(rowFrom, rowTo, colFrom, colTo, part, parts);
     }
 
     @Override
@@ -43,6 +66,13 @@ public record Q8_0Matrix(String name, MemorySegment data, int rows, int cols) im
             TileGemm.multiply(this, x, out, outOffset, outStride, rowFrom, rowTo, scratch.floats());
             return;
         }
+        if (groups != null) {
+            rowFrom = groups.multiplyRange(x, out, outOffset, rowFrom, rowTo, scratch.floats());
+            if (rowFrom == rowTo) {
+                return;
+            }
+        }
+        // Rows past the groups, and every row where there are none, from the file.
         int blocks = cols / 32;
         long rowBytes = (long) blocks * BLOCK_BYTES;
         if (cols > Kernels.LONG_ROW) {
@@ -175,10 +205,15 @@ public record Q8_0Matrix(String name, MemorySegment data, int rows, int cols) im
 
     @Override
     public void dequantizeTile(int rowFrom, int rowTo, int colFrom, int colTo, float[] dst, int dstStride) {
+        int relaid = Math.min(rowTo, relaidRows());
+        if (rowFrom < relaid) {
+            groups.dequantizeTile(rowFrom, relaid, colFrom, colTo, dst, dstStride);
+        }
+        // Rows past the groups, and every row where there are none, from the file.
         long rowBytes = (long) (cols / 32) * BLOCK_BYTES;
         int firstBlock = colFrom / 32;
         int blocks = colTo / 32 - firstBlock;
-        for (int r = rowFrom; r < rowTo; r++) {
+        for (int r = Math.max(rowFrom, relaid); r < rowTo; r++) {
             // The row's piece as its own segment read at int offsets (rule 12 of DEVELOPERS.md), everything inlined.
             MemorySegment row = data.asSlice(r * rowBytes + (long) firstBlock * BLOCK_BYTES, (long) blocks * BLOCK_BYTES);
             int o = (r - rowFrom) * dstStride + 32 * firstBlock - colFrom;
@@ -194,6 +229,10 @@ public record Q8_0Matrix(String name, MemorySegment data, int rows, int cols) im
 
     @Override
     public void dequantizeRow(int row, float[] dst, int offset) {
+        if (row < relaidRows()) {
+            groups.dequantizeRow(row, dst, offset);
+            return;
+        }
         int blocks = cols / 32;
         long rowByte = (long) row * blocks * BLOCK_BYTES;
         for (int b = 0; b < blocks; b++) {

@@ -8,7 +8,7 @@ import jdk.incubator.vector.ShortVector;
 /**
  * A weight matrix's whole groups of {@value #GROUP} rows, re-laid at load so that one vector load holds the same
  * packed byte of all the group's rows, for the one-token kernel (llama.cpp repacks Q4_0 and Q4_K for the same
- * reason): Q4_0, Q4_K and Q6_K. The row-at-a-time kernels are bound by their instruction count (~61 per Q4_0 block of two
+ * reason): Q4_0, Q4_K, Q6_K and Q8_0. The row-at-a-time kernels are bound by their instruction count (~61 per Q4_0 block of two
  * rows, half of them scalar, ~9 GB/s a thread); here a column pair of 32 rows costs a load, a sign extension, an AND,
  * a shift, two int16 multiplies and two adds. One implementation per type; rows past the last group stay with the
  * type's row kernel. A tile is read front to back, in the order it is laid out: Q4_K's first tiles kept the scale bytes of
@@ -23,7 +23,7 @@ import jdk.incubator.vector.ShortVector;
  * block: int16 arithmetic wraps, and the final Σ(q − 8)·x (|·| ≤ 32 × 8 × 127 = 32512) fits, so it comes out exact
  * whatever the intermediate sums did. (Both nibbles XOR 8 cost a shift more per byte: ~10% of the loop's operations.)
  */
-sealed interface RowGroups permits InterleavedQ4_0, InterleavedQ4_K, InterleavedQ6_K {
+sealed interface RowGroups permits InterleavedQ4_0, InterleavedQ4_K, InterleavedQ6_K, InterleavedQ8_0 {
     int GROUP = 32;
 
     /** Whether this machine's vectors fit the layouts: 32 int16 lanes (AVX-512). Elsewhere the row kernels run. */

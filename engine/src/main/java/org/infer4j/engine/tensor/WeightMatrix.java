@@ -88,7 +88,7 @@ public sealed interface WeightMatrix permits F32Matrix, F16Matrix, BF16Matrix, Q
             case F32 -> new F32Matrix(name, data, rows, cols);
             case F16 -> new F16Matrix(name, data, rows, cols);
             case BF16 -> new BF16Matrix(name, data, rows, cols);
-            case Q8_0 -> new Q8_0Matrix(name, data, rows, cols);
+            case Q8_0 -> new Q8_0Matrix(name, data, rows, cols, copies);
             case Q4_0 -> new Q4_0Matrix(name, data, rows, cols, copies);
             case Q4_1 -> new Q4_1Matrix(name, data, rows, cols);
             case Q5_0 -> new Q5_0Matrix(name, data, rows, cols);

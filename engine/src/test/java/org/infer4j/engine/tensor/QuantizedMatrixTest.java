@@ -116,7 +116,7 @@ class QuantizedMatrixTest {
     void rowFormsDerivedForALaterMatrixGiveTheSameBits(GgmlType type) {
         for (int cols : new int[] {512, 4096}) {
             Random rnd = new Random(cols);
-            GgmlType other = type == GgmlType.Q4_0 ? GgmlType.Q5_0 : GgmlType.Q5_K;
+            GgmlType other = type.blockSize() == 32 ? GgmlType.Q5_0 : GgmlType.Q5_K;
             WeightMatrix whole = WeightMatrix.of("whole", type, MemorySegment.ofArray(randomBlocks(type, rnd, 64 * cols / type.blockSize())), 64, cols);
             WeightMatrix tail = WeightMatrix.of("tail", type, MemorySegment.ofArray(randomBlocks(type, rnd, 37 * cols / type.blockSize())), 37, cols);
             WeightMatrix none = WeightMatrix.of("none", other, MemorySegment.ofArray(randomBlocks(other, rnd, 5 * cols / other.blockSize())), 5, cols);
@@ -140,7 +140,7 @@ class QuantizedMatrixTest {
     }
 
     static Stream<GgmlType> reLaidTypes() {
-        return Stream.of(GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K);
+        return Stream.of(GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q8_0);
     }
 
     static Stream<GgmlType> kQuantTypes() {
@@ -169,6 +169,43 @@ class QuantizedMatrixTest {
                 double[] expected = referenceDot(type, bytes, r, cols, input, t * cols);
                 assertThat((double) out[t * rows + r]).as("row %d token %d", r, t)
                         .isCloseTo(expected[0], Offset.offset(1e-5 * expected[1] + 1e-6));
+            }
+        }
+    }
+
+    /**
+     * Q8_0's re-laid kernel ({@link InterleavedQ8_0}) sums two products in int16 lanes: with every quant at -128 or
+     * 127 and the input at ±127, a pair reaches 2 × 128 × 127 = 32512, the most int16 holds here; the result must
+     * be exact. Two groups of 32 rows and a row past them, one token and a batch (whose tiles come from the copy).
+     */
+    @ParameterizedTest(name = "quant {0}")
+    @ValueSource(ints = {127, -128})
+    void extremeQ8_0BlocksSumWithoutOverflow(int quant) {
+        int rows = 65, cols = 512;
+        byte[] bytes = new byte[rows * cols / 32 * 34];
+        for (int b = 0; b < rows * cols / 32; b++) {
+            int at = 34 * b;
+            bytes[at + 1] = 0x3C; // d = 1.0
+            Arrays.fill(bytes, at + 2, at + 34, (byte) ((b / (cols / 32)) % 2 == 1 ? -quant - 1 : quant));
+        }
+        WeightMatrix m = WeightMatrix.of("w", GgmlType.Q8_0, MemorySegment.ofArray(bytes), rows, cols);
+        for (int tokens : new int[] {1, 5}) {
+            Activations x = new Activations(tokens, cols);
+            for (int t = 0; t < tokens; t++) {
+                // A constant token quantizes to ±127 in every block, times its half-precision scale.
+                Arrays.fill(x.values(), t * cols, (t + 1) * cols, t % 2 == 0 ? 0.5f : -0.25f);
+            }
+            x.set(tokens, cols);
+            float[] out = new float[tokens * rows];
+            new MatMul(pool, cols).multiply(m, x, out);
+            for (int t = 0; t < tokens; t++) {
+                double value = t % 2 == 0 ? 0.5 : -0.25;
+                double input = Math.signum(value) * 127 * Float.float16ToFloat(Float.floatToFloat16((float) Math.abs(value) / 127));
+                for (int r = 0; r < rows; r++) {
+                    double expected = (double) (r % 2 == 1 ? -quant - 1 : quant) * input * cols;
+                    assertThat((double) out[t * rows + r]).as("%d tokens: row %d token %d", tokens, r, t)
+                            .isCloseTo(expected, Offset.offset(1e-5 * Math.abs(expected)));
+                }
             }
         }
     }
@@ -306,7 +343,7 @@ class QuantizedMatrixTest {
                     b.putShort(at, d);
                     b.putShort(at + 2, Float.floatToFloat16(-20 * Float.float16ToFloat(m)));
                 }
-                case Q4_0, Q5_0 -> b.putShort(at, d);
+                case Q4_0, Q5_0, Q8_0 -> b.putShort(at, d);
                 case Q2_K -> {
                     b.putShort(at + 80, d);
                     b.putShort(at + 82, m);

@@ -29,12 +29,12 @@ class RelaidResidencyTest {
     Path dir;
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K", "Q6_K", "Q8_0"})
     void groupedRowsLeaveTheMappingAndStayOut(GgmlType type) throws IOException {
         assumeTrue(Files.isReadable(Path.of("/proc/self/smaps")) && RowGroups.supported(), "Linux with 512-bit vectors");
         int rows = 256, cols = 2048, tokens = 5; // 256 KB and more of weights: whole pages
         Random rnd = new Random(7);
-        byte[] bytes = type == GgmlType.Q4_0
+        byte[] bytes = type.blockSize() == 32
                 ? Quantizer.encode(type, WeightMatrixTest.randomFloats(rnd, rows * cols), 0, rows * cols)
                 : QuantizedMatrixTest.randomBlocks(type, rnd, rows * cols / type.blockSize());
         Path file = dir.resolve("weights-" + type + ".bin");

@@ -118,7 +118,7 @@ class WeightMatrixTest {
     void oneTokenRowsDoNotDependOnTheirGrouping(GgmlType type) {
         oneTokenRowsDoNotDependOnTheirGrouping(type, 896, 23);
         oneTokenRowsDoNotDependOnTheirGrouping(type, 4864, 23); // past Kernels.LONG_ROW: the byte-input kernels
-        // Q4_0's interleaved groups of 32 rows, cut by the pieces, and rows past the last group.
+        // The interleaved groups of 32 rows, cut by the pieces, and rows past the last group.
         oneTokenRowsDoNotDependOnTheirGrouping(type, 896, 75);
         // Whole groups, in pieces that start at odd ones: Q4_0 multiplies a pair in step or a group alone, and five
         // groups are two pairs and one without a partner.
