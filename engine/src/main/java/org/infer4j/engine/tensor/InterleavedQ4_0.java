@@ -181,16 +181,17 @@ record InterleavedQ4_0(MemorySegment tiles, int groupedRows, int cols) implement
         for (int b = 0; b < blocks; b++) {
             long q = quants + b * step;
             long t = scales + b * step;
-            ShortVector acc = ShortVector.zero(SHORTS);
+            ShortVector acc = ShortVector.zero(SHORTS), accHigh = acc;
             for (int j = 0; j < 16; j++) {
                 ShortVector v = (ShortVector) ByteVector.fromMemorySegment(BYTES, tiles, q + (long) stride * j, Kernels.LE)
                         .convertShape(VectorOperators.B2S, SHORTS, 0);
                 // The byte is 16·high + low (the high nibble sign-extended from bit 7, which the widening did), so
                 // low·x_j + high·x_{j+16} = byte·x_j + high·(x_{j+16} − 16·x_j): no mask (Activations#q4Factors).
                 ShortVector high = v.lanewise(VectorOperators.ASHR, 4);
-                acc = acc.add(v.mul(xq[32 * b + j])).add(high.mul(xq[32 * b + j + 16]));
+                acc = acc.add(v.mul(xq[32 * b + j]));
+                accHigh = accHigh.add(high.mul(xq[32 * b + j + 16]));
             }
-            acc = acc.sub((short) (8 * xl[b])); // the low nibbles' 8 (RowGroups)
+            acc = acc.add(accHigh).sub((short) (8 * xl[b])); // the low nibbles' 8 (RowGroups)
             IntVector sum = acc.reinterpretAsInts();
             // The rows' scales times the input's, from half precision in int lanes: the magnitude's bits moved
             // to a float's place read as that float times 2^-112 (exactly, subnormal halves too), so 2^112 joins
@@ -224,18 +225,20 @@ record InterleavedQ4_0(MemorySegment tiles, int groupedRows, int cols) implement
         FloatVector s0 = FloatVector.zero(FLOATS), s1 = s0, s2 = s0, s3 = s0;
         for (int b = 0; b < blocks; b++) {
             long t = pair + 2L * b * TILE_BYTES;
-            ShortVector acc = ShortVector.zero(SHORTS), acc2 = acc;
+            ShortVector acc = ShortVector.zero(SHORTS), acc2 = acc, accHigh = acc, acc2High = acc;
             for (int j = 0; j < 16; j++) {
                 ShortVector v = (ShortVector) ByteVector.fromMemorySegment(BYTES, tiles, t + 2 * QUANTS + 2 * GROUP * j, Kernels.LE)
                         .convertShape(VectorOperators.B2S, SHORTS, 0);
                 ShortVector w = (ShortVector) ByteVector.fromMemorySegment(BYTES, tiles, t + 2 * QUANTS + 2 * GROUP * j + GROUP, Kernels.LE)
                         .convertShape(VectorOperators.B2S, SHORTS, 0);
                 short low = xq[32 * b + j], high = xq[32 * b + j + 16];
-                acc = acc.add(v.mul(low)).add(v.lanewise(VectorOperators.ASHR, 4).mul(high));
-                acc2 = acc2.add(w.mul(low)).add(w.lanewise(VectorOperators.ASHR, 4).mul(high));
+                acc = acc.add(v.mul(low));
+                accHigh = accHigh.add(v.lanewise(VectorOperators.ASHR, 4).mul(high));
+                acc2 = acc2.add(w.mul(low));
+                acc2High = acc2High.add(w.lanewise(VectorOperators.ASHR, 4).mul(high));
             }
-            acc = acc.sub((short) (8 * xl[b]));
-            acc2 = acc2.sub((short) (8 * xl[b]));
+            acc = acc.add(accHigh).sub((short) (8 * xl[b]));
+            acc2 = acc2.add(acc2High).sub((short) (8 * xl[b]));
             float d = xd[b] * 0x1p112f;
             IntVector sum = acc.reinterpretAsInts();
             IntVector h = (IntVector) ShortVector.fromMemorySegment(HALVES, tiles, t, Kernels.LE)

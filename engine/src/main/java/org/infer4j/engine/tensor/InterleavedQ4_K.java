@@ -190,15 +190,16 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
                 for (int s = 0; s < 8; s++) {
                     int xo = 256 * b + 32 * s;
                     long q = t + (long) SUB_BLOCK_BYTES * s + QUANTS;
-                    ShortVector acc = ShortVector.zero(SHORTS);
+                    ShortVector acc = ShortVector.zero(SHORTS), acc2 = acc;
                     for (int j = 0; j < 16; j++) {
                         ShortVector v = (ShortVector) ByteVector.fromMemorySegment(BYTES, tiles, q + GROUP * j, Kernels.LE)
                                 .convertShape(VectorOperators.B2S, SHORTS, 0);
                         // byte·x_j + high·(x_{j+16} − 16·x_j) = low·x_j + high·x_{j+16} (Activations#q4kFactors).
                         ShortVector high = v.lanewise(VectorOperators.ASHR, 4);
-                        acc = acc.add(v.mul(xq[xo + j])).add(high.mul(xq[xo + j + 16]));
+                        acc = acc.add(v.mul(xq[xo + j]));
+                        acc2 = acc2.add(high.mul(xq[xo + j + 16]));
                     }
-                    acc = acc.sub((short) (8 * xs[16 * b + 2 * s])); // the low nibbles' 8 (RowGroups)
+                    acc = acc.add(acc2).sub((short) (8 * xs[16 * b + 2 * s])); // the low nibbles' 8 (RowGroups)
                     int xsum = xs[16 * b + 2 * s] + xs[16 * b + 2 * s + 1];
                     IntVector sum = acc.reinterpretAsInts();
                     // Σq·x = Σ(q − 8)·x + 8·Σx; rows 0..15 in the low halves of the int lanes, 16..31 in the high.
