@@ -192,7 +192,7 @@ public final class WorkerPool implements AutoCloseable {
             if (front >= back) {
                 break;
             }
-            int to = Math.min(back, front + c);
+            int to = Math.min(back, front + taken(back - front, c));
             if (shares.compareAndSet(worker, v, pack(to, back))) {
                 t.run(front, to, worker);
             }
@@ -205,12 +205,21 @@ public final class WorkerPool implements AutoCloseable {
                 if (front >= back) {
                     break;
                 }
-                int from = Math.max(front, back - c);
+                int from = Math.max(front, back - taken(back - front, c));
                 if (shares.compareAndSet(other, v, pack(front, from))) {
                     t.run(from, back, worker);
                 }
             }
         }
+    }
+
+    /**
+     * Indices to take from a share with {@code left} of them: the chunk, or half of what is left once that is less
+     * than two chunks, so the shares end in small pieces and the workers finish together. A worker that falls behind
+     * (the machine is shared) holds at most a small piece when the other comes to take from its share.
+     */
+    private static int taken(int left, int chunk) {
+        return Math.max(1, Math.min(chunk, left / 2));
     }
 
     /** Records a task's failure and stops handing out chunks, from the shared counter and from every share. */
