@@ -29,8 +29,10 @@ import picocli.CommandLine.Option;
  * {@code infer4j bench --model M -p 512 -n 128 -t 2 -r 5}: prompt-processing and generation speed in the
  * shape of llama.cpp's {@code llama-bench} markdown table, so the two can be read side by side. As there,
  * {@code ppN} feeds N random tokens in one call to an empty cache and {@code tgN} generates N tokens one at a
- * time from an empty cache; each test runs once untimed to warm up, then {@code -r} timed repetitions, and
- * reports the mean tokens/s ± the sample standard deviation. With {@code -d D} every test starts from a cache
+ * time from an empty cache; each test runs untimed to warm up (for {@code --warmup} seconds, at least once), then
+ * {@code -r} timed repetitions, and reports the mean tokens/s ± the sample standard deviation. The warm-up is longer
+ * than llama-bench's single run because the JIT is still compiling the per-layer code after one: a
+ * Qwen2.5-0.5B-shaped Q4_0 tg128 right after one warm-up run read 91-124 t/s in six starts, its later runs 122-144. With {@code -d D} every test starts from a cache
  * already holding a random prompt of D tokens (fed untimed before each run, as llama-bench's {@code -d} does), so
  * {@code tg128 @ d4096} is generation speed at long context. Load time, the weight bytes one generated token
  * reads and the garbage collections during each test go to standard error.
@@ -61,6 +63,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "Timed repetitions of each test (default: ${DEFAULT-VALUE}).")
     int repetitions;
 
+    @Option(names = "--warmup", defaultValue = "3", paramLabel = "SECONDS",
+            description = "Untimed runs of each test first, for this long and at least once (default: ${DEFAULT-VALUE}).")
+    double warmupSeconds;
+
     @Option(names = {"-b", "--batch-size"}, defaultValue = "512", paramLabel = "N",
             description = "Most prompt tokens per forward step (default: ${DEFAULT-VALUE}).")
     int batchSize;
@@ -73,8 +79,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (prompt < 0 || generate < 0 || depth < 0 || repetitions < 1 || batchSize < 1) {
-            throw new CliException("-p, -n and -d must be at least 0, -r and -b at least 1", 1);
+        if (prompt < 0 || generate < 0 || depth < 0 || repetitions < 1 || batchSize < 1 || !(warmupSeconds >= 0)) {
+            throw new CliException("-p, -n, -d and --warmup must be at least 0, -r and -b at least 1", 1);
         }
         int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         PrintWriter out = spec.commandLine().getOut();
@@ -110,7 +116,16 @@ final class BenchCommand implements Callable<Integer> {
                 tests.add(new Test("tg" + generate + at, generate, false, depth));
             }
             for (Test test : tests) {
-                test.run(lm, err); // warm-up
+                int warmups = 0;
+                double warmed = 0, lastRate;
+                do {
+                    Timing timing = test.run(lm, err);
+                    warmed += timing.seconds();
+                    lastRate = test.tokens / timing.seconds();
+                    warmups++;
+                } while (warmed < warmupSeconds);
+                err.printf(Locale.ROOT, "%s: %d untimed warm-up runs, %.1f s, the last at %.2f t/s%n", test.name,
+                        warmups, warmed, lastRate);
                 long collections = 0;
                 double[] rates = new double[repetitions];
                 for (int i = 0; i < repetitions; i++) {

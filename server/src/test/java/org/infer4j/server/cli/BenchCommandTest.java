@@ -21,7 +21,7 @@ class BenchCommandTest {
 
     @Test
     void printsOneLlamaBenchRowPerTest() {
-        TokenizeCommandTest.Run run = TokenizeCommandTest.run("bench", "-m", STORIES.toString(), "-p", "16", "-n", "8",
+        TokenizeCommandTest.Run run = TokenizeCommandTest.run("bench", "--warmup", "0", "-m", STORIES.toString(), "-p", "16", "-n", "8",
                 "-t", "2", "-r", "2");
         assertThat(run.code()).as(run.err()).isZero();
         List<String> lines = run.out().lines().toList();
@@ -31,22 +31,39 @@ class BenchCommandTest {
         assertThat(lines.get(3)).matches(".*\\| +tg8 \\| +[0-9.]+ ± [0-9.]+ \\|");
         assertThat(lines).anyMatch(l -> l.startsWith("build: infer4j"));
         assertThat(run.err()).contains("load: ", "weights streamed per generated token: ")
-                .containsPattern("tg8: [0-9]+ garbage collections during 2 timed runs");
+                .containsPattern("tg8: [0-9]+ garbage collections during 2 timed runs")
+                .containsPattern("pp16: [1-9][0-9]* untimed warm-up runs, [0-9.]+ s, the last at [0-9.]+ t/s");
+    }
+
+    /** The warm-up runs for its seconds (at least once), and a negative one is rejected. */
+    @Test
+    void warmUpRunsForItsSeconds() {
+        TokenizeCommandTest.Run none = TokenizeCommandTest.run("bench", "--model", STORIES.toString(), "-p", "0", "-n", "4",
+                "-r", "1", "--warmup", "0");
+        assertThat(none.code()).as(none.err()).isZero();
+        assertThat(none.err()).contains("tg4: 1 untimed warm-up runs");
+        TokenizeCommandTest.Run longer = TokenizeCommandTest.run("bench", "--model", STORIES.toString(), "-p", "0", "-n", "4",
+                "-r", "1", "--warmup", "0.3");
+        assertThat(longer.code()).as(longer.err()).isZero();
+        assertThat(longer.err()).containsPattern("tg4: ([2-9]|[1-9][0-9]+) untimed warm-up runs, 0\\.[3-9]");
+        TokenizeCommandTest.Run bad = TokenizeCommandTest.run("bench", "--model", STORIES.toString(), "--warmup", "-1");
+        assertThat(bad.code()).isNotZero();
+        assertThat(bad.err()).contains("--warmup");
     }
 
     @Test
     void zeroSkipsATestAndBadCountsAreRejected() {
-        TokenizeCommandTest.Run run = TokenizeCommandTest.run("bench", "-m", STORIES.toString(), "-p", "0", "-n", "4", "-r", "1");
+        TokenizeCommandTest.Run run = TokenizeCommandTest.run("bench", "--warmup", "0", "-m", STORIES.toString(), "-p", "0", "-n", "4", "-r", "1");
         assertThat(run.code()).isZero();
         assertThat(run.out()).contains("tg4").doesNotContain("pp");
-        TokenizeCommandTest.Run bad = TokenizeCommandTest.run("bench", "-m", STORIES.toString(), "-r", "0");
+        TokenizeCommandTest.Run bad = TokenizeCommandTest.run("bench", "--warmup", "0", "-m", STORIES.toString(), "-r", "0");
         assertThat(bad.code()).isNotZero();
         assertThat(bad.err()).contains("-r");
     }
 
     @Test
     void depthFillsTheCacheFirstAndNamesTheTestAsLlamaBench() {
-        TokenizeCommandTest.Run run = TokenizeCommandTest.run("bench", "-m", STORIES.toString(), "-p", "8", "-n", "4",
+        TokenizeCommandTest.Run run = TokenizeCommandTest.run("bench", "--warmup", "0", "-m", STORIES.toString(), "-p", "8", "-n", "4",
                 "-d", "100", "-r", "1", "-t", "1");
         assertThat(run.code()).as(run.err()).isZero();
         assertThat(run.out()).containsPattern("\\| +pp8 @ d100 \\| +[0-9.]+ ± [0-9.]+ \\|")
@@ -61,7 +78,7 @@ class BenchCommandTest {
         try (GgufFile in = GgufFile.open(STORIES)) {
             ModelQuantizer.quantize(in, q4, GgmlType.Q4_0);
         }
-        String[] args = {"bench", "-m", q4.toString(), "-p", "8", "-n", "4", "-r", "1", "--layout-cache",
+        String[] args = {"bench", "--warmup", "0", "-m", q4.toString(), "-p", "8", "-n", "4", "-r", "1", "--layout-cache",
                 dir.resolve("cache").toString()};
         TokenizeCommandTest.Run first = TokenizeCommandTest.run(args);
         assertThat(first.code()).as(first.err()).isZero();
@@ -71,7 +88,7 @@ class BenchCommandTest {
         assertThat(second.err()).containsPattern("re-laid weights: [1-9][0-9]* mapped \\([0-9]+ MiB\\) from .*, 0 laid out");
         assertThat(second.out().lines().filter(l -> l.matches(".*\\| +(pp8|tg4) \\|.*"))).hasSize(2);
 
-        TokenizeCommandTest.Run off = TokenizeCommandTest.run("bench", "-m", q4.toString(), "-p", "0", "-n", "2", "-r",
+        TokenizeCommandTest.Run off = TokenizeCommandTest.run("bench", "--warmup", "0", "-m", q4.toString(), "-p", "0", "-n", "2", "-r",
                 "1", "--no-layout-cache");
         assertThat(off.code()).as(off.err()).isZero();
         assertThat(off.err()).doesNotContain("re-laid weights");
@@ -79,7 +96,7 @@ class BenchCommandTest {
 
     @Test
     void depthBeyondTheContextIsRejected() {
-        TokenizeCommandTest.Run run = TokenizeCommandTest.run("bench", "-m", STORIES.toString(), "-p", "0", "-n", "4",
+        TokenizeCommandTest.Run run = TokenizeCommandTest.run("bench", "--warmup", "0", "-m", STORIES.toString(), "-p", "0", "-n", "4",
                 "-d", "1000000", "-r", "1");
         assertThat(run.code()).isNotZero();
         assertThat(run.err()).contains("-d 1000000", "context");
