@@ -192,13 +192,8 @@ record InterleavedQ6_K(MemorySegment tiles, int groupedRows, int cols) implement
                         ((FloatVector) q.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
                                 .mul(scale1).intoArray(work, 32 * j + 16);
                     }
-                    // work[32j + i] is column j of row i: transposed, rows of 16 columns.
-                    Transpose.block(work, 0, 32, work, 512, 16, 16);
-                    Transpose.block(work, 16, 32, work, 512 + 256, 16, 16);
-                    int column = 256 * b + 16 * s - colFrom;
-                    for (int r = first; r < last; r++) {
-                        System.arraycopy(work, 512 + 16 * (r - base), dst, (r - rowFrom) * dstStride + column, 16);
-                    }
+                    RowGroups.copyColumnsAsRows(work, 16, 512, base, first, last, rowFrom, dst, dstStride,
+                            256 * b + 16 * s - colFrom);
                 }
             }
         }

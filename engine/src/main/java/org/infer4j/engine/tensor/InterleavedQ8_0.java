@@ -117,15 +117,7 @@ record InterleavedQ8_0(MemorySegment tiles, int groupedRows, int cols) implement
                     ((FloatVector) q.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
                             .mul(d1).intoArray(work, 32 * j + 16);
                 }
-                // work[32j + i] is column j of row i: transposed, rows of 32 columns at 1024.
-                Transpose.block(work, 0, 32, work, 1024, 32, 16);
-                Transpose.block(work, 16, 32, work, 1024 + 512, 32, 16);
-                Transpose.block(work, 512, 32, work, 1024 + 16, 32, 16);
-                Transpose.block(work, 512 + 16, 32, work, 1024 + 512 + 16, 32, 16);
-                int column = 32 * b - colFrom;
-                for (int r = first; r < last; r++) {
-                    System.arraycopy(work, 1024 + 32 * (r - base), dst, (r - rowFrom) * dstStride + column, 32);
-                }
+                RowGroups.copyColumnsAsRows(work, 32, 1024, base, first, last, rowFrom, dst, dstStride, 32 * b - colFrom);
             }
         }
     }
@@ -158,7 +150,8 @@ record InterleavedQ8_0(MemorySegment tiles, int groupedRows, int cols) implement
                     low = low.add(p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
                     high = high.add(p.lanewise(VectorOperators.ASHR, 16));
                 }
-                // The rows' scales times the input's, from half precision in int lanes as InterleavedQ4_0 does.
+                // The rows' scales times the input's, from half precision in int lanes as InterleavedQ4_0 does, written out
+                // as there (a helper returning the vector would be left out of line and box it, see InterleavedQ4_K).
                 float d = xd[b] * 0x1p112f;
                 IntVector h = (IntVector) ShortVector.fromMemorySegment(HALVES, tiles, t, Kernels.LE)
                         .convertShape(VectorOperators.S2I, INTS, 0);

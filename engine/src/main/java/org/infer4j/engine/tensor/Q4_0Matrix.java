@@ -19,7 +19,7 @@ import org.infer4j.gguf.GgmlType;
  * pages of the grouped rows leave memory after load.
  */
 public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols, InterleavedQ4_0 groups)
-        implements WeightMatrix, Int16Tiles {
+        implements RelaidMatrix, Int16Tiles {
     private static final int BLOCK_BYTES = 18;
 
     /**
@@ -263,16 +263,6 @@ public record Q4_0Matrix(String name, MemorySegment data, int rows, int cols, In
                 }
             }
         }
-    }
-
-    @Override
-    public int touchRelaid(int rowFrom, int rowTo, int colFrom, int colTo, int part, int parts) {
-        return groups == null || rowFrom >= rowTo ? 0 : groups.touch(rowFrom, rowTo, colFrom, colTo, part, parts);
-    }
-
-    @Override
-    public int relaidRows() {
-        return groups == null ? 0 : groups.groupedRows();
     }
 
     @Override

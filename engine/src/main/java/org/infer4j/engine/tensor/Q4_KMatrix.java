@@ -27,7 +27,7 @@ import org.infer4j.gguf.GgmlType;
  * ({@link Int16Gemm}, {@link #int16Tile}).
  */
 public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols, InterleavedQ4_K groups)
-        implements WeightMatrix, Int16Tiles {
+        implements RelaidMatrix, Int16Tiles {
     private static final int BLOCK_BYTES = 144;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(Kernels.LE);
     private static final ValueLayout.OfShort HALF = Kernels.HALF;
@@ -365,16 +365,6 @@ public record Q4_KMatrix(String name, MemorySegment data, int rows, int cols, In
                 }
             }
         }
-    }
-
-    @Override
-    public int touchRelaid(int rowFrom, int rowTo, int colFrom, int colTo, int part, int parts) {
-        return groups == null || rowFrom >= rowTo ? 0 : groups.touch(rowFrom, rowTo, colFrom, colTo, part, parts);
-    }
-
-    @Override
-    public int relaidRows() {
-        return groups == null ? 0 : groups.groupedRows();
     }
 
     @Override

@@ -25,7 +25,7 @@ import org.infer4j.gguf.GgmlType;
  * 64 + q by bit operations alone ({@link #dot}). One thread: 8.3 -> 10.8 GB/s over the kernel that widened bytes and
  * converted them.
  */
-public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols, InterleavedQ6_K groups) implements WeightMatrix {
+public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols, InterleavedQ6_K groups) implements RelaidMatrix {
     private static final int BLOCK_BYTES = 210;
 
     /**
@@ -54,16 +54,6 @@ public record Q6_KMatrix(String name, MemorySegment data, int rows, int cols, In
     @Override
     public int scratchFloats() {
         return RowGroups.GROUP;
-    }
-
-    @Override
-    public int relaidRows() {
-        return groups == null ? 0 : groups.groupedRows();
-    }
-
-    @Override
-    public int touchRelaid(int rowFrom, int rowTo, int colFrom, int colTo, int part, int parts) {
-        return groups == null || rowFrom >= rowTo ? 0 : groups.touch(rowFrom, rowTo, colFrom, colTo, part, parts);
     }
 
     @Override

@@ -10,16 +10,15 @@ import org.infer4j.gguf.GgmlType;
 /**
  * Blocks of 32 weights: a half-precision scale and 32 int8 (34 bytes). Multiplies Q8_0-quantized input.
  * <p>
- * Kernels: each block's int8 weights are widened to float lanes and multiplied by the block scale, then
- * fused-multiply-added with the quantized input decoded to floats ({@link Activations#q8Floats()}), so the sums
- * are those of ggml's integer kernel up to float rounding. This measured as fast as 16-bit integer products
- * for one token and is much faster for many, where the decoded block serves a whole tile of tokens. One token
- * runs rows in pairs half its range apart and scales each block's sum; a batch
- * runs one row against a tile of {@value #TILE} tokens, scaling the decoded weights once for the whole tile,
- * while a group of rows and a chunk of the tile's input stay in L1. The two orders differ only in float
- * rounding (a few ulps of the sum).
+ * Kernels: one token runs whole groups of 32 rows on a copy re-laid at load ({@link InterleavedQ8_0}: int16
+ * products, exact block sums; the file's pages of those rows leave memory). The rows past them widen each block's
+ * int8 weights to float lanes and fused-multiply-add them with the quantized input decoded to floats
+ * ({@link Activations#q8Floats()}; the sums are ggml's integer kernel's up to float rounding), in pairs of rows half
+ * the range apart, each block's sum scaled. A batch runs one row against a tile of tokens ({@link TileGemm}; the grouped
+ * rows' tiles dequantized from the copy), scaling the decoded weights once for the whole tile, while a group of rows
+ * and a chunk of the tile's input stay in L1. The orders differ only in float rounding (a few ulps of the sum).
  */
-public record Q8_0Matrix(String name, MemorySegment data, int rows, int cols, InterleavedQ8_0 groups) implements WeightMatrix {
+public record Q8_0Matrix(String name, MemorySegment data, int rows, int cols, InterleavedQ8_0 groups) implements RelaidMatrix {
     private static final int BLOCK_BYTES = 34;
 
     /**
@@ -48,16 +47,6 @@ public record Q8_0Matrix(String name, MemorySegment data, int rows, int cols, In
     @Override
     public int scratchFloats() {
         return RowGroups.GROUP;
-    }
-
-    @Override
-    public int relaidRows() {
-        return groups == null ? 0 : groups.groupedRows();
-    }
-
-    @Override
-    public int touchRelaid(int rowFrom, int rowTo, int colFrom, int colTo, int part, int parts) {
-        return groups == null || rowFrom >= rowTo ? 0 : groups.touch(rowFrom, rowTo, colFrom, colTo, part, parts);
     }
 
     @Override

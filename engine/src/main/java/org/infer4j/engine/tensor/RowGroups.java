@@ -85,6 +85,23 @@ sealed interface RowGroups permits InterleavedQ4_0, InterleavedQ4_K, Interleaved
      */
     void dequantizeRow(int row, float[] dst, int offset);
 
+    /**
+     * For a re-laid tile's {@code dequantizeTile}: {@code work[32j + i]} is column j ({@code < width}, a multiple of
+     * 16) of the group's row i; transposed 16 × 16 at a time ({@link Transpose}) into rows of {@code width} floats at
+     * {@code work[at ..]}, of which the group's rows {@code [first, last)} (its first row is {@code base}) are copied
+     * to {@code dst[(r - rowFrom)·dstStride + column ..]}.
+     */
+    static void copyColumnsAsRows(float[] work, int width, int at, int base, int first, int last, int rowFrom,
+                                  float[] dst, int dstStride, int column) {
+        for (int c = 0; c < width; c += 16) {
+            Transpose.block(work, GROUP * c, GROUP, work, at + c, width, 16);
+            Transpose.block(work, GROUP * c + 16, GROUP, work, at + 16 * width + c, width, 16);
+        }
+        for (int r = first; r < last; r++) {
+            System.arraycopy(work, at + width * (r - base), dst, (r - rowFrom) * dstStride + column, width);
+        }
+    }
+
     /** Lane of row {@code i} of a group in a vector of packed bytes (see above). */
     static int lane(int i) {
         return i < 16 ? 2 * i : 2 * (i - 16) + 1;

@@ -10,8 +10,8 @@ import org.infer4j.gguf.GgmlType;
  * <p>
  * Adding a type means adding one class here and one case to {@link #of}.
  */
-public sealed interface WeightMatrix permits F32Matrix, F16Matrix, BF16Matrix, Q8_0Matrix, Q4_0Matrix,
-        Q4_1Matrix, Q5_0Matrix, Q5_1Matrix, Q2_KMatrix, Q3_KMatrix, Q4_KMatrix, Q5_KMatrix, Q6_KMatrix, Int16Tiles {
+public sealed interface WeightMatrix permits F32Matrix, F16Matrix, BF16Matrix, Q4_1Matrix, Q5_0Matrix, Q5_1Matrix,
+        Q2_KMatrix, Q3_KMatrix, Q5_KMatrix, RelaidMatrix, Int16Tiles {
 
     String name();
 

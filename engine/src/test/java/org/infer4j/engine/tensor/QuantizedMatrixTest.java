@@ -189,20 +189,31 @@ class QuantizedMatrixTest {
             Arrays.fill(bytes, at + 2, at + 34, (byte) ((b / (cols / 32)) % 2 == 1 ? -quant - 1 : quant));
         }
         WeightMatrix m = WeightMatrix.of("w", GgmlType.Q8_0, MemorySegment.ofArray(bytes), rows, cols);
+        // Q8_0's input scale is half precision: the token's value as its blocks hold it.
+        checkConstantTokens(m, value -> Math.signum(value) * 127 * Float.float16ToFloat(Float.floatToFloat16((float) Math.abs(value) / 127)),
+                r -> r % 2 == 1 ? -quant - 1 : quant);
+    }
+
+    /**
+     * Multiplies {@code m} by one constant token and by a batch of five (0.5 and -0.25 alternating; a constant token
+     * quantizes to ±127 in every block) and checks each row against {@code weight(r) · held(value) · cols}: the row's
+     * weights, all equal, times the value as the quantized input holds it.
+     */
+    private static void checkConstantTokens(WeightMatrix m, java.util.function.DoubleUnaryOperator held,
+                                            java.util.function.IntToDoubleFunction weight) {
+        int rows = m.rows(), cols = m.cols();
         for (int tokens : new int[] {1, 5}) {
             Activations x = new Activations(tokens, cols);
             for (int t = 0; t < tokens; t++) {
-                // A constant token quantizes to ±127 in every block, times its half-precision scale.
                 Arrays.fill(x.values(), t * cols, (t + 1) * cols, t % 2 == 0 ? 0.5f : -0.25f);
             }
             x.set(tokens, cols);
             float[] out = new float[tokens * rows];
             new MatMul(pool, cols).multiply(m, x, out);
             for (int t = 0; t < tokens; t++) {
-                double value = t % 2 == 0 ? 0.5 : -0.25;
-                double input = Math.signum(value) * 127 * Float.float16ToFloat(Float.floatToFloat16((float) Math.abs(value) / 127));
+                double input = held.applyAsDouble(t % 2 == 0 ? 0.5 : -0.25);
                 for (int r = 0; r < rows; r++) {
-                    double expected = (double) (r % 2 == 1 ? -quant - 1 : quant) * input * cols;
+                    double expected = weight.applyAsDouble(r) * input * cols;
                     assertThat((double) out[t * rows + r]).as("%d tokens: row %d token %d", tokens, r, t)
                             .isCloseTo(expected, Offset.offset(1e-5 * Math.abs(expected)));
                 }
@@ -229,24 +240,8 @@ class QuantizedMatrixTest {
             bytes[at + 209] = 0x3C; // d = 1.0
         }
         WeightMatrix m = WeightMatrix.of("w", GgmlType.Q6_K, MemorySegment.ofArray(bytes), rows, cols);
-        for (int tokens : new int[] {1, 5}) {
-            Activations x = new Activations(tokens, cols);
-            for (int t = 0; t < tokens; t++) {
-                // A constant token quantizes to -127 in every block, with scale -value/127: the input is the value.
-                Arrays.fill(x.values(), t * cols, (t + 1) * cols, t % 2 == 0 ? 0.5f : -0.25f);
-            }
-            x.set(tokens, cols);
-            float[] out = new float[tokens * rows];
-            new MatMul(pool, cols).multiply(m, x, out);
-            for (int t = 0; t < tokens; t++) {
-                double value = t % 2 == 0 ? 0.5 : -0.25;
-                for (int r = 0; r < rows; r++) {
-                    double expected = (double) scale * (r % 2 == 0 ? -32 : 31) * value * cols;
-                    assertThat((double) out[t * rows + r]).as("%d tokens: row %d token %d", tokens, r, t)
-                            .isCloseTo(expected, Offset.offset(1e-5 * Math.abs(expected)));
-                }
-            }
-        }
+        // Q8_K's scale is a float (value/127): the input is the value.
+        checkConstantTokens(m, value -> value, r -> (double) scale * (r % 2 == 0 ? -32 : 31));
     }
 
     @Test

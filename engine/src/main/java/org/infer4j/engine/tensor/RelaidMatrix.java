@@ -1,0 +1,20 @@
+package org.infer4j.engine.tensor;
+
+/**
+ * A weight type whose whole groups of 32 rows may be re-laid at load for the one-token kernel ({@link RowGroups});
+ * {@link #groups()} is null where they are not (no whole group, or vectors narrower than 512 bits).
+ */
+sealed interface RelaidMatrix extends WeightMatrix permits Q4_0Matrix, Q4_KMatrix, Q6_KMatrix, Q8_0Matrix {
+    /** The re-laid groups, or null. */
+    RowGroups groups();
+
+    @Override
+    default int relaidRows() {
+        return groups() == null ? 0 : groups().groupedRows();
+    }
+
+    @Override
+    default int touchRelaid(int rowFrom, int rowTo, int colFrom, int colTo, int part, int parts) {
+        return groups() == null || rowFrom >= rowTo ? 0 : groups().touch(rowFrom, rowTo, colFrom, colTo, part, parts);
+    }
+}
