@@ -64,22 +64,9 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
         return TILE_BYTES;
     }
 
-    /** Whether group {@code g} has a partner (its tiles merged with it, as {@link InterleavedQ4_0}'s pairs). */
-    private boolean paired(int g) {
-        return (g | 1) < groupedRows / GROUP;
-    }
-
-    /** Start of group {@code g}'s block {@code b}: its pair's merged tiles, or its own tile. */
     @Override
-    public long tileAt(int g, int b) {
-        int blocks = cols / 256;
-        return paired(g) ? ((long) (g & ~1) * blocks + 2L * b) * TILE_BYTES : ((long) g * blocks + b) * TILE_BYTES;
-    }
-
-    /** A pair's block is both groups' tiles. */
-    @Override
-    public int blockSpan(int g) {
-        return paired(g) ? 2 * TILE_BYTES : TILE_BYTES;
+    public boolean pairs() {
+        return true;
     }
 
     /**

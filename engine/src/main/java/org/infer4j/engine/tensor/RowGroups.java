@@ -46,14 +46,31 @@ sealed interface RowGroups permits InterleavedQ4_0, InterleavedQ4_K, Interleaved
     /** Bytes of one tile. */
     int tileBytes();
 
-    /** Where group {@code g}'s tile of block {@code b} starts: by default a group's tiles one after another. */
-    default long tileAt(int g, int b) {
-        return ((long) g * (cols() / tileColumns()) + b) * tileBytes();
+    /**
+     * Whether the layout merges groups in pairs (2p, 2p + 1; a last group without a partner stays alone at the end):
+     * block by block, the two tiles at the first's place (InterleavedQ4_0, InterleavedQ4_K).
+     */
+    default boolean pairs() {
+        return false;
     }
 
-    /** Bytes from {@code tileAt(g, b)} to the end of block b's region: one tile, unless a layout merges more. */
+    /** Whether group {@code g} has a partner (its tiles merged with it). */
+    default boolean paired(int g) {
+        return pairs() && (g | 1) < groupedRows() / GROUP;
+    }
+
+    /**
+     * Where group {@code g}'s tile of block {@code b} starts: a group's tiles one after another, or in a pair its
+     * pair's merged tiles of that block.
+     */
+    default long tileAt(int g, int b) {
+        int blocks = cols() / tileColumns();
+        return paired(g) ? ((long) (g & ~1) * blocks + 2L * b) * tileBytes() : ((long) g * blocks + b) * tileBytes();
+    }
+
+    /** Bytes from {@code tileAt(g, b)} to the end of block b's region: one tile, or a pair's two. */
     default int blockSpan(int g) {
-        return tileBytes();
+        return paired(g) ? 2 * tileBytes() : tileBytes();
     }
 
     /**
