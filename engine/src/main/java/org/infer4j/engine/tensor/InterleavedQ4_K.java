@@ -343,7 +343,8 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
                 mins3 = mins3.add(((IntVector) ByteVector.fromMemorySegment(QUARTER, tiles, m + 48, Kernels.LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0)).mul(xsum));
             }
-            // d and dmin of both groups, as in multiply: d at vectors HALVES/32 and +1, dmin at +2 and +3.
+            // d and dmin of both groups, as in multiply: d at vectors HALVES/32 and +1, dmin at +2 and +3. Written out
+            // eight times, as the scale bytes above: a helper returning the vector would be left out of line and box it.
             float d = xd[b] * 0x1p112f;
             long halves = t + 2 * HALVES;
             IntVector h = (IntVector) ShortVector.fromMemorySegment(HALF_LANES, tiles, halves, Kernels.LE)
