@@ -79,7 +79,7 @@ public class Int16KernelBenchmark {
         for (int r = 0; r < ROWS; r += Int16Gemm.ROWS) {
             Int16Gemm.tile3x2(weights, r * Int16Gemm.K_CHUNK, Int16Gemm.CHUNK_BLOCKS, input, 0, scales,
                     r * Int16Gemm.CHUNK_BLOCKS, biased ? bias + r * Int16Gemm.CHUNK_BLOCKS : -1, inputScales, 0,
-                    inputSums, sums, r * stride, stride);
+                    inputSums, sums, r * stride, stride, true);
         }
         counted.macs += (long) ROWS * Int16Gemm.K_CHUNK * Int16Gemm.PANEL;
         return sums;

@@ -24,6 +24,12 @@ import jdk.incubator.vector.VectorSpecies;
  * (float TileGemm ~52). Larger tiles did worse: 6 rows × 2 vectors with the int16 sums scaled through memory ran
  * 66-70 (the per-block pass over them cost 30%); written out in registers, the method grew past what C2 inlines
  * (NodeCountInliningCutoff) and boxed its vectors. 6 rows × 1 vector: 67.
+ * <p>
+ * An int lane holds two tokens' sums: the high one is its arithmetic shift right by 16, the low one its shift left
+ * by 16, read as 65536 × the sum (exact in an int and in a float); {@link Int16Panels} stores those tokens' scales
+ * times 2<sup>-16</sup>, which saves the shift back per low half (Zen 5, {@code Int16KernelBenchmark}: ~176 -> ~180
+ * GMAC/s). The first chunk of columns stores its sums rather than adding them to zeroed scratch: filling the row
+ * group's sums first was ~1.5% of a Qwen2.5-0.5B-shaped Q4_0 pp512.
  */
 final class Int16Gemm {
     /** Rows per micro-tile: 3 rows × 2 vectors keep the int16 and the float sums in the 32 vector registers. */
@@ -80,7 +86,6 @@ final class Int16Gemm {
         int touched = 0;
         for (int g = rowFrom; g < rowTo; g += ROW_GROUP) {
             int groupRows = Math.min(ROW_GROUP, rowTo - g);
-            java.util.Arrays.fill(scratch, sums, sums + groupRows * sumStride, 0f);
             for (int k = 0; k < cols; k += K_CHUNK) {
                 int kLen = Math.min(K_CHUNK, cols - k);
                 w.int16Tile(g, g + groupRows, k, k + kLen, ints, K_CHUNK, scratch, scaleAt, biasAt, CHUNK_BLOCKS);
@@ -96,14 +101,14 @@ final class Int16Gemm {
                         for (; r + ROWS <= groupRows; r += ROWS) {
                             tile3x2(ints, r * K_CHUNK, chunkBlocks, panels, xo, scratch, scaleAt + r * CHUNK_BLOCKS,
                                     biased ? biasAt + r * CHUNK_BLOCKS : -1, xScales, so, xSums, scratch,
-                                    co + r * sumStride, sumStride);
+                                    co + r * sumStride, sumStride, k > 0);
                         }
                     } else {
                         // A last panel of at most one vector of tokens.
                         for (; r + 6 <= groupRows; r += 6) {
                             tile6x1(ints, r * K_CHUNK, chunkBlocks, panels, xo, scratch, scaleAt + r * CHUNK_BLOCKS,
                                     biased ? biasAt + r * CHUNK_BLOCKS : -1, xScales, so, xSums, scratch,
-                                    co + r * sumStride, sumStride);
+                                    co + r * sumStride, sumStride, k > 0);
                         }
                     }
                     for (; r < groupRows; r++) {
@@ -111,7 +116,7 @@ final class Int16Gemm {
                             int shift = 2 * v * LANES;
                             tile1(ints, r * K_CHUNK, chunkBlocks, panels, xo + shift, scratch, scaleAt + r * CHUNK_BLOCKS,
                                     biased ? biasAt + r * CHUNK_BLOCKS : -1, xScales, so + shift, xSums, scratch,
-                                    co + r * sumStride + shift);
+                                    co + r * sumStride + shift, k > 0);
                         }
                     }
                 }
@@ -126,10 +131,10 @@ final class Int16Gemm {
      * tokens), over {@code blocks} blocks: per block the int16 sums, then in float lanes each row's block scale
      * ({@code s[so + i·CHUNK_BLOCKS + b]}) times each token's ({@code xs[xso + b·PANEL ..]}) times the sums, plus,
      * when {@code bo >= 0}, the row's block bias ({@code s[bo ..]}) times the token's scaled sum ({@code xSums}); all
-     * in registers, added to {@code c[co + i·cStride ..]} at the end.
+     * in registers, added to {@code c[co + i·cStride ..]} at the end ({@code add}) or stored there.
      */
     static void tile3x2(int[] w, int wo, int blocks, short[] x, int xo, float[] s, int so, int bo, float[] xs, int xso,
-                        float[] xSums, float[] c, int co, int cStride) {
+                        float[] xSums, float[] c, int co, int cStride, boolean add) {
         final int n = LANES;
         FloatVector c00 = FloatVector.zero(Kernels.FLOATS), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00,
                 c12 = c00, c13 = c00, c20 = c00, c21 = c00, c22 = c00, c23 = c00;
@@ -158,34 +163,34 @@ final class Int16Gemm {
             IntVector sum;
             d = FloatVector.broadcast(Kernels.FLOATS, s[so + b]);
             sum = a00.reinterpretAsInts();
-            c00 = ((FloatVector) sum.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+            c00 = ((FloatVector) sum.lanewise(VectorOperators.LSHL, 16)
                     .convert(VectorOperators.I2F, 0)).fma(s0.mul(d), c00);
             c01 = ((FloatVector) sum.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
                     .fma(s1.mul(d), c01);
             sum = a01.reinterpretAsInts();
-            c02 = ((FloatVector) sum.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+            c02 = ((FloatVector) sum.lanewise(VectorOperators.LSHL, 16)
                     .convert(VectorOperators.I2F, 0)).fma(s2.mul(d), c02);
             c03 = ((FloatVector) sum.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
                     .fma(s3.mul(d), c03);
             d = FloatVector.broadcast(Kernels.FLOATS, s[so + b + CHUNK_BLOCKS]);
             sum = a10.reinterpretAsInts();
-            c10 = ((FloatVector) sum.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+            c10 = ((FloatVector) sum.lanewise(VectorOperators.LSHL, 16)
                     .convert(VectorOperators.I2F, 0)).fma(s0.mul(d), c10);
             c11 = ((FloatVector) sum.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
                     .fma(s1.mul(d), c11);
             sum = a11.reinterpretAsInts();
-            c12 = ((FloatVector) sum.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+            c12 = ((FloatVector) sum.lanewise(VectorOperators.LSHL, 16)
                     .convert(VectorOperators.I2F, 0)).fma(s2.mul(d), c12);
             c13 = ((FloatVector) sum.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
                     .fma(s3.mul(d), c13);
             d = FloatVector.broadcast(Kernels.FLOATS, s[so + b + 2 * CHUNK_BLOCKS]);
             sum = a20.reinterpretAsInts();
-            c20 = ((FloatVector) sum.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+            c20 = ((FloatVector) sum.lanewise(VectorOperators.LSHL, 16)
                     .convert(VectorOperators.I2F, 0)).fma(s0.mul(d), c20);
             c21 = ((FloatVector) sum.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
                     .fma(s1.mul(d), c21);
             sum = a21.reinterpretAsInts();
-            c22 = ((FloatVector) sum.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+            c22 = ((FloatVector) sum.lanewise(VectorOperators.LSHL, 16)
                     .convert(VectorOperators.I2F, 0)).fma(s2.mul(d), c22);
             c23 = ((FloatVector) sum.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
                     .fma(s3.mul(d), c23);
@@ -211,18 +216,18 @@ final class Int16Gemm {
                 c23 = s3.fma(d, c23);
             }
         }
-        c00.add(FloatVector.fromArray(Kernels.FLOATS, c, co)).intoArray(c, co);
-        c01.add(FloatVector.fromArray(Kernels.FLOATS, c, co + n)).intoArray(c, co + n);
-        c02.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 2 * n)).intoArray(c, co + 2 * n);
-        c03.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 3 * n)).intoArray(c, co + 3 * n);
-        c10.add(FloatVector.fromArray(Kernels.FLOATS, c, co + cStride)).intoArray(c, co + cStride);
-        c11.add(FloatVector.fromArray(Kernels.FLOATS, c, co + cStride + n)).intoArray(c, co + cStride + n);
-        c12.add(FloatVector.fromArray(Kernels.FLOATS, c, co + cStride + 2 * n)).intoArray(c, co + cStride + 2 * n);
-        c13.add(FloatVector.fromArray(Kernels.FLOATS, c, co + cStride + 3 * n)).intoArray(c, co + cStride + 3 * n);
-        c20.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 2 * cStride)).intoArray(c, co + 2 * cStride);
-        c21.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 2 * cStride + n)).intoArray(c, co + 2 * cStride + n);
-        c22.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 2 * cStride + 2 * n)).intoArray(c, co + 2 * cStride + 2 * n);
-        c23.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 2 * cStride + 3 * n)).intoArray(c, co + 2 * cStride + 3 * n);
+        (add ? c00.add(FloatVector.fromArray(Kernels.FLOATS, c, co)) : c00).intoArray(c, co);
+        (add ? c01.add(FloatVector.fromArray(Kernels.FLOATS, c, co + n)) : c01).intoArray(c, co + n);
+        (add ? c02.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 2 * n)) : c02).intoArray(c, co + 2 * n);
+        (add ? c03.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 3 * n)) : c03).intoArray(c, co + 3 * n);
+        (add ? c10.add(FloatVector.fromArray(Kernels.FLOATS, c, co + cStride)) : c10).intoArray(c, co + cStride);
+        (add ? c11.add(FloatVector.fromArray(Kernels.FLOATS, c, co + cStride + n)) : c11).intoArray(c, co + cStride + n);
+        (add ? c12.add(FloatVector.fromArray(Kernels.FLOATS, c, co + cStride + 2 * n)) : c12).intoArray(c, co + cStride + 2 * n);
+        (add ? c13.add(FloatVector.fromArray(Kernels.FLOATS, c, co + cStride + 3 * n)) : c13).intoArray(c, co + cStride + 3 * n);
+        (add ? c20.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 2 * cStride)) : c20).intoArray(c, co + 2 * cStride);
+        (add ? c21.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 2 * cStride + n)) : c21).intoArray(c, co + 2 * cStride + n);
+        (add ? c22.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 2 * cStride + 2 * n)) : c22).intoArray(c, co + 2 * cStride + 2 * n);
+        (add ? c23.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 2 * cStride + 3 * n)) : c23).intoArray(c, co + 2 * cStride + 3 * n);
     }
 
     /**
@@ -230,10 +235,10 @@ final class Int16Gemm {
      * tokens), over {@code blocks} blocks: per block the int16 sums, then in float lanes each row's block scale
      * ({@code s[so + i·CHUNK_BLOCKS + b]}) times each token's ({@code xs[xso + b·PANEL ..]}) times the sums, plus,
      * when {@code bo >= 0}, the row's block bias ({@code s[bo ..]}) times the token's scaled sum ({@code xSums}); all
-     * added to {@code c[co + i·cStride ..]} at the end.
+     * added to {@code c[co + i·cStride ..]} at the end ({@code add}) or stored there.
      */
     static void tile6x1(int[] w, int wo, int blocks, short[] x, int xo, float[] s, int so, int bo, float[] xs, int xso,
-                        float[] xSums, float[] c, int co, int cStride) {
+                        float[] xSums, float[] c, int co, int cStride, boolean add) {
         final int n = LANES;
         FloatVector c0l = FloatVector.zero(Kernels.FLOATS), c0h = c0l, c1l = c0l, c1h = c0l, c2l = c0l, c2h = c0l,
                 c3l = c0l, c3h = c0l, c4l = c0l, c4h = c0l, c5l = c0l, c5h = c0l;
@@ -255,32 +260,32 @@ final class Int16Gemm {
             FloatVector d;
             sum = a0.reinterpretAsInts();
             d = FloatVector.broadcast(Kernels.FLOATS, s[so + b]);
-            c0l = ((FloatVector) sum.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+            c0l = ((FloatVector) sum.lanewise(VectorOperators.LSHL, 16)
                     .convert(VectorOperators.I2F, 0)).fma(xl.mul(d), c0l);
             c0h = ((FloatVector) sum.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(xh.mul(d), c0h);
             sum = a1.reinterpretAsInts();
             d = FloatVector.broadcast(Kernels.FLOATS, s[so + b + CHUNK_BLOCKS]);
-            c1l = ((FloatVector) sum.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+            c1l = ((FloatVector) sum.lanewise(VectorOperators.LSHL, 16)
                     .convert(VectorOperators.I2F, 0)).fma(xl.mul(d), c1l);
             c1h = ((FloatVector) sum.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(xh.mul(d), c1h);
             sum = a2.reinterpretAsInts();
             d = FloatVector.broadcast(Kernels.FLOATS, s[so + b + 2 * CHUNK_BLOCKS]);
-            c2l = ((FloatVector) sum.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+            c2l = ((FloatVector) sum.lanewise(VectorOperators.LSHL, 16)
                     .convert(VectorOperators.I2F, 0)).fma(xl.mul(d), c2l);
             c2h = ((FloatVector) sum.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(xh.mul(d), c2h);
             sum = a3.reinterpretAsInts();
             d = FloatVector.broadcast(Kernels.FLOATS, s[so + b + 3 * CHUNK_BLOCKS]);
-            c3l = ((FloatVector) sum.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+            c3l = ((FloatVector) sum.lanewise(VectorOperators.LSHL, 16)
                     .convert(VectorOperators.I2F, 0)).fma(xl.mul(d), c3l);
             c3h = ((FloatVector) sum.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(xh.mul(d), c3h);
             sum = a4.reinterpretAsInts();
             d = FloatVector.broadcast(Kernels.FLOATS, s[so + b + 4 * CHUNK_BLOCKS]);
-            c4l = ((FloatVector) sum.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+            c4l = ((FloatVector) sum.lanewise(VectorOperators.LSHL, 16)
                     .convert(VectorOperators.I2F, 0)).fma(xl.mul(d), c4l);
             c4h = ((FloatVector) sum.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(xh.mul(d), c4h);
             sum = a5.reinterpretAsInts();
             d = FloatVector.broadcast(Kernels.FLOATS, s[so + b + 5 * CHUNK_BLOCKS]);
-            c5l = ((FloatVector) sum.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+            c5l = ((FloatVector) sum.lanewise(VectorOperators.LSHL, 16)
                     .convert(VectorOperators.I2F, 0)).fma(xl.mul(d), c5l);
             c5h = ((FloatVector) sum.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(xh.mul(d), c5h);
             if (bo >= 0) {
@@ -306,23 +311,23 @@ final class Int16Gemm {
                 c5h = eh.fma(d, c5h);
             }
         }
-        c0l.add(FloatVector.fromArray(Kernels.FLOATS, c, co)).intoArray(c, co);
-        c0h.add(FloatVector.fromArray(Kernels.FLOATS, c, co + n)).intoArray(c, co + n);
-        c1l.add(FloatVector.fromArray(Kernels.FLOATS, c, co + cStride)).intoArray(c, co + cStride);
-        c1h.add(FloatVector.fromArray(Kernels.FLOATS, c, co + cStride + n)).intoArray(c, co + cStride + n);
-        c2l.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 2 * cStride)).intoArray(c, co + 2 * cStride);
-        c2h.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 2 * cStride + n)).intoArray(c, co + 2 * cStride + n);
-        c3l.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 3 * cStride)).intoArray(c, co + 3 * cStride);
-        c3h.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 3 * cStride + n)).intoArray(c, co + 3 * cStride + n);
-        c4l.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 4 * cStride)).intoArray(c, co + 4 * cStride);
-        c4h.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 4 * cStride + n)).intoArray(c, co + 4 * cStride + n);
-        c5l.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 5 * cStride)).intoArray(c, co + 5 * cStride);
-        c5h.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 5 * cStride + n)).intoArray(c, co + 5 * cStride + n);
+        (add ? c0l.add(FloatVector.fromArray(Kernels.FLOATS, c, co)) : c0l).intoArray(c, co);
+        (add ? c0h.add(FloatVector.fromArray(Kernels.FLOATS, c, co + n)) : c0h).intoArray(c, co + n);
+        (add ? c1l.add(FloatVector.fromArray(Kernels.FLOATS, c, co + cStride)) : c1l).intoArray(c, co + cStride);
+        (add ? c1h.add(FloatVector.fromArray(Kernels.FLOATS, c, co + cStride + n)) : c1h).intoArray(c, co + cStride + n);
+        (add ? c2l.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 2 * cStride)) : c2l).intoArray(c, co + 2 * cStride);
+        (add ? c2h.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 2 * cStride + n)) : c2h).intoArray(c, co + 2 * cStride + n);
+        (add ? c3l.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 3 * cStride)) : c3l).intoArray(c, co + 3 * cStride);
+        (add ? c3h.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 3 * cStride + n)) : c3h).intoArray(c, co + 3 * cStride + n);
+        (add ? c4l.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 4 * cStride)) : c4l).intoArray(c, co + 4 * cStride);
+        (add ? c4h.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 4 * cStride + n)) : c4h).intoArray(c, co + 4 * cStride + n);
+        (add ? c5l.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 5 * cStride)) : c5l).intoArray(c, co + 5 * cStride);
+        (add ? c5h.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 5 * cStride + n)) : c5h).intoArray(c, co + 5 * cStride + n);
     }
 
     /** As {@link #tile6x1} for one row: the rows of a group left over after its micro-tiles. */
     static void tile1(int[] w, int wo, int blocks, short[] x, int xo, float[] s, int so, int bo, float[] xs, int xso,
-                      float[] xSums, float[] c, int co) {
+                      float[] xSums, float[] c, int co, boolean add) {
         final int n = LANES;
         FloatVector c0l = FloatVector.zero(Kernels.FLOATS), c0h = c0l;
         for (int b = 0; b < blocks; b++) {
@@ -338,7 +343,7 @@ final class Int16Gemm {
             FloatVector d;
             sum = a0.reinterpretAsInts();
             d = FloatVector.broadcast(Kernels.FLOATS, s[so + b]);
-            c0l = ((FloatVector) sum.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+            c0l = ((FloatVector) sum.lanewise(VectorOperators.LSHL, 16)
                     .convert(VectorOperators.I2F, 0)).fma(xl.mul(d), c0l);
             c0h = ((FloatVector) sum.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(xh.mul(d), c0h);
             if (bo >= 0) {
@@ -349,7 +354,7 @@ final class Int16Gemm {
                 c0h = eh.fma(d, c0h);
             }
         }
-        c0l.add(FloatVector.fromArray(Kernels.FLOATS, c, co)).intoArray(c, co);
-        c0h.add(FloatVector.fromArray(Kernels.FLOATS, c, co + n)).intoArray(c, co + n);
+        (add ? c0l.add(FloatVector.fromArray(Kernels.FLOATS, c, co)) : c0l).intoArray(c, co);
+        (add ? c0h.add(FloatVector.fromArray(Kernels.FLOATS, c, co + n)) : c0h).intoArray(c, co + n);
     }
 }

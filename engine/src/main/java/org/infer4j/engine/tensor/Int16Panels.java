@@ -14,8 +14,9 @@ import jdk.incubator.vector.VectorOperators;
  * vectors of {@code 2·LANES} shorts. Within a vector, lane {@code 2i} is token {@code i} and lane {@code 2i + 1} is
  * token {@code LANES + i} (of that vector's tokens): read as ints, an int16 sum's low halves are then the first
  * {@code LANES} tokens and its high halves the next, in order, so a shift and a conversion bring both into float
- * lanes in token order. Scales and sums are at {@code [(p·cols/BLOCK + b)·PANEL + t]}, tokens in order. Tokens
- * past the batch are zero.
+ * lanes in token order. Scales and sums are at {@code [(p·cols/BLOCK + b)·PANEL + t]}, tokens in order; the scales
+ * of the tokens in low halves are stored times 2<sup>-16</sup>, as the kernel reads those sums shifted up by 16 bits
+ * (exact: a power of two, short of scales below ~10<sup>-33</sup>, where it rounds). Tokens past the batch are zero.
  */
 final class Int16Panels implements RangeTask {
     /** Columns per scale: a Q8_0 block, a Q4_K sub-block. */
@@ -143,9 +144,11 @@ final class Int16Panels implements RangeTask {
                 for (int c = colFrom; c < colTo && !vectors; c++) {
                     values[base + c * panel + lane] = q[row + c];
                 }
+                // Low halves reach float shifted up by 16 bits (see the class comment): their scales undo it.
+                float unshift = i < lanes ? 0x1p-16f : 1f;
                 for (int b = colFrom / BLOCK; b < colTo / BLOCK; b++) {
                     float scale = d[(row + b * BLOCK) / scaleBlock];
-                    scales[(p * blocks + b) * panel + j] = scale;
+                    scales[(p * blocks + b) * panel + j] = scale * unshift;
                     if (k) {
                         int at = (row + b * BLOCK) / 16;
                         sums[(p * blocks + b) * panel + j] = scale * (sums16[at] + sums16[at + 1]);
