@@ -72,7 +72,7 @@ print(r.get("pp","NA"), r.get("tg","NA"))' || echo "NA NA"
 relaid=$cache/relaid
 infer4j_run() {
   local out load
-  out=$("$java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC \
+  out=$("$java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
     -jar "$root/server/target/infer4j.jar" bench -m "$1" -p "${2:-$prompt}" -n "${3:-$gen}" -t "$threads" -r 1 \
     --layout-cache "$relaid" 2>"$cache/infer4j.err") || { echo "NA NA NA"; return; }
   load=$(sed -n 's/^load: \([0-9.]*\) s.*/\1/p' "$cache/infer4j.err")

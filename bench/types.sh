@@ -47,7 +47,7 @@ for t in "${types[@]}"; do
   fi
   l=$(LD_PRELOAD=$cache/no-amx.so "$bin/llama-bench" -m "$m" -p 0 -n "$gen" -t "$threads" -r 1 -o jsonl 2>/dev/null \
     | python3 -c 'import json,sys; print(["%.2f" % json.loads(l)["avg_ts"] for l in sys.stdin][-1])' || echo NA)
-  out=$("$java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC \
+  out=$("$java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
     -jar "$root/server/target/infer4j.jar" bench -m "$m" -p 0 -n "$gen" -t "$threads" -r 2 --no-layout-cache 2>&1) || out=""
   j=$(awk -F'|' -v g="tg$gen" '{ gsub(/ /, "", $7); split($8, v, "±"); gsub(/ /, "", v[1]) } $7 == g { print v[1] }' <<<"$out")
   gc=$(sed -n 's/.*: \([0-9]*\) garbage collections.*/\1/p' <<<"$out")

@@ -101,11 +101,16 @@ public final class Kernels {
 
     /** x[i] += y[i] for i < n. */
     public static void addInPlace(float[] x, float[] y, int n) {
-        int i = 0;
-        for (int end = n - LANES; i <= end; i += LANES) {
+        addInPlace(x, y, 0, n);
+    }
+
+    /** x[i] += y[i] for i in [from, to). */
+    public static void addInPlace(float[] x, float[] y, int from, int to) {
+        int i = from;
+        for (int end = to - LANES; i <= end; i += LANES) {
             FloatVector.fromArray(FLOATS, x, i).add(FloatVector.fromArray(FLOATS, y, i)).intoArray(x, i);
         }
-        for (; i < n; i++) {
+        for (; i < to; i++) {
             x[i] += y[i];
         }
     }
