@@ -137,10 +137,20 @@ final class TransformerModel implements LanguageModel {
         int ffn = config.ffnDim();
         rmsNorm(b.x, w.ffnNorm(), b.normed.values(), b.rows, dim);
         b.normed.set(b.rows, dim);
-        // gate, up: (rows, ffnDim)
-        b.matmul.multiply(w.gate(), b.gate, w.up(), b.up, b.normed);
-        b.activate(b.rows * ffn); // hidden = act(gate) * up
-        b.hidden.set(b.rows, ffn);
+        if (b.rows > 1 && MatMul.writesColumns(w.gate()) && MatMul.writesColumns(w.up())
+                && MatMul.readsQuantizedColumns(w.down())) {
+            // A batch's gate and up in columns, (ffnDim, stride): the kernels make them in that layout and the down
+            // projection reads its input quantized in it, so hidden never goes to rows and back (two transposes).
+            b.matmul.multiplyColumns(w.gate(), b.gate, w.up(), b.up, b.normed);
+            int stride = MatMul.columnStride(b.rows);
+            b.activateColumns(ffn, stride); // act(gate) * up, into gate
+            b.hidden.setQuantizedColumns(b.gate, stride, b.rows, ffn, b.pool);
+        } else {
+            // gate, up: (rows, ffnDim)
+            b.matmul.multiply(w.gate(), b.gate, w.up(), b.up, b.normed);
+            b.activate(b.rows * ffn); // hidden = act(gate) * up
+            b.hidden.set(b.rows, ffn);
+        }
         b.matmul.multiply(w.down(), b.hidden, b.projected);
         if (w.postFfnNorm() != null) {
             rmsNorm(b.projected, w.postFfnNorm(), b.projected, b.rows, dim);
@@ -395,8 +405,10 @@ final class TransformerModel implements LanguageModel {
             this.v = new float[maxRows * c.valueWidth()];
             this.attended = new Activations(maxRows, c.attentionWidth());
             this.projected = new float[maxRows * c.dim()];
-            this.gate = new float[maxRows * c.ffnDim()];
-            this.up = new float[maxRows * c.ffnDim()];
+            // Room for a batch in rows or in columns (MatMul.multiplyColumns), whose row stride pads the tokens.
+            int ffnFloats = c.ffnDim() * Math.max(maxRows, maxRows > 1 ? MatMul.columnStride(maxRows) : 0);
+            this.gate = new float[ffnFloats];
+            this.up = new float[ffnFloats];
             this.hidden = new Activations(maxRows, c.ffnDim());
             this.ropeCos = new float[2][maxRows * c.ropeDim() / 2];
             this.ropeSin = new float[2][maxRows * c.ropeDim() / 2];
@@ -419,6 +431,27 @@ final class TransformerModel implements LanguageModel {
 
         private void activateRange(int from, int to, int worker) {
             config.activation().gated(gate, up, hidden.values(), from * ACTIVATION_STRIDE, Math.min(activating, to * ACTIVATION_STRIDE));
+        }
+
+        private int activatingStride;
+        private final RangeTask columnActivation = this::activateColumnRange;
+
+        /**
+         * gate = act(gate) * up for a batch in columns ({@code ffn} rows of {@code stride}), each column's tokens
+         * rounded up to whole vectors ({@link MatMul#columnWidth}): every element through the vector loop, as the
+         * rows' {@link #activate} computes them, so the same bits.
+         */
+        void activateColumns(int ffn, int stride) {
+            activatingStride = stride;
+            pool.parallelFor(ffn, Math.max(1, ACTIVATION_STRIDE / stride), columnActivation);
+        }
+
+        private void activateColumnRange(int from, int to, int worker) {
+            int width = MatMul.columnWidth(rows);
+            for (int c = from; c < to; c++) {
+                int at = c * activatingStride;
+                config.activation().gated(gate, up, gate, at, at + width);
+            }
         }
 
         private int adding;

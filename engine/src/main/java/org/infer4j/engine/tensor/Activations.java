@@ -86,6 +86,8 @@ public final class Activations {
     private boolean q8Ready;
     private boolean q8SumsReady;
     private boolean q8kReady;
+    /** Set by {@link #setQuantizedColumns}: only the Q8_0 int16 panels hold the batch, not {@link #values}. */
+    private boolean panelsOnly;
 
     public Activations(int maxTokens, int maxCols) {
         this.maxTokens = maxTokens;
@@ -138,7 +140,24 @@ public final class Activations {
         this.q8kPanelsReady = false;
         this.q8Int16Panels.invalidate();
         this.q8kInt16Panels.invalidate();
+        this.panelsOnly = false;
         return this;
+    }
+
+    /**
+     * Declares a batch of {@code tokens} rows of {@code cols} given in columns, {@code columns[c·stride + t]} (as
+     * {@link MatMul#multiplyColumns} writes them), and lays out the one form it is then read in: the int16 panels of
+     * its Q8_0 quantization ({@link MatMul#readsQuantizedColumns}), the same values and scales as {@link #set} and
+     * {@link #prepare} would make from the rows. The rows themselves are not written: until the next {@code set},
+     * asking for any other form fails. {@code pool} may be null.
+     */
+    public void setQuantizedColumns(float[] columns, int stride, int tokens, int cols, WorkerPool pool) {
+        if (tokens < 2) {
+            throw new IllegalArgumentException("a batch in columns needs at least 2 tokens, got " + tokens);
+        }
+        set(tokens, cols);
+        q8Int16Panels.prepareFromColumns(columns, stride, tokens, cols, pool);
+        panelsOnly = true;
     }
 
     public float[] values() {
@@ -177,6 +196,13 @@ public final class Activations {
      * matrices re-laid whole, {@link RowGroups}, they were a third of the time a generated token spent quantizing).
      */
     void prepare(InputFormat format, boolean int16, boolean rowForms, WorkerPool pool) {
+        if (panelsOnly) {
+            if (format == InputFormat.Q8_0 && int16) {
+                return;
+            }
+            throw new IllegalStateException("a batch set in columns has only its Q8_0 int16 panels, not " + format
+                    + (int16 ? " int16 panels" : " panels"));
+        }
         switch (format) {
             case F32 -> { }
             case F16_ROUNDED, BF16_ROUNDED -> {

@@ -63,6 +63,26 @@ final class Int16Gemm {
      */
     static void multiply(Int16Tiles w, Activations x, float[] out, int outOffset, int outStride, int rowFrom, int rowTo,
                          Scratch workerScratch) {
+        multiply(w, x, out, outOffset, outStride, rowFrom, rowTo, workerScratch, false);
+    }
+
+    /**
+     * As {@link #multiply} with the output in columns: {@code out[r·columnStride(tokens) + t] = dot(row r, x_t)}, the
+     * layout the sums are made in, so the kernels write them there and nothing is transposed (tokens past the batch,
+     * up to the stride, hold no defined value). For a consumer that reads the products by row of the matrix, as
+     * {@link Activations#setQuantizedColumns} does.
+     */
+    static void multiplyColumns(Int16Tiles w, Activations x, float[] out, int rowFrom, int rowTo, Scratch workerScratch) {
+        multiply(w, x, out, 0, 0, rowFrom, rowTo, workerScratch, true);
+    }
+
+    /** The row stride of {@link #multiplyColumns}'s output for a batch of {@code tokens}. */
+    static int columnStride(int tokens) {
+        return TileGemm.sumStride(tokens);
+    }
+
+    private static void multiply(Int16Tiles w, Activations x, float[] out, int outOffset, int outStride, int rowFrom,
+                                 int rowTo, Scratch workerScratch, boolean columns) {
         float[] scratch = workerScratch.floats();
         int[] ints = workerScratch.ints();
         InputFormat format = w.inputFormat();
@@ -84,8 +104,10 @@ final class Int16Gemm {
                     + " ints, need " + scratchFloats(tokens) + " and " + scratchInts());
         }
         int touched = 0;
+        float[] c = columns ? out : scratch;
         for (int g = rowFrom; g < rowTo; g += ROW_GROUP) {
             int groupRows = Math.min(ROW_GROUP, rowTo - g);
+            int cBase = columns ? g * sumStride : sums;
             for (int k = 0; k < cols; k += K_CHUNK) {
                 int kLen = Math.min(K_CHUNK, cols - k);
                 w.int16Tile(g, g + groupRows, k, k + kLen, ints, K_CHUNK, scratch, scaleAt, biasAt, CHUNK_BLOCKS);
@@ -94,20 +116,20 @@ final class Int16Gemm {
                     touched += TileGemm.touchNext(w, g, k, rowTo, p, panelCount);
                     int xo = p * cols * PANEL + k * PANEL;
                     int so = (p * blocks + k / BLOCK) * PANEL;
-                    int co = sums + p * PANEL;
+                    int co = cBase + p * PANEL;
                     int vectors = tokens - p * PANEL > 2 * LANES ? 2 : 1;
                     int r = 0;
                     if (vectors == 2) {
                         for (; r + ROWS <= groupRows; r += ROWS) {
                             tile3x2(ints, r * K_CHUNK, chunkBlocks, panels, xo, scratch, scaleAt + r * CHUNK_BLOCKS,
-                                    biased ? biasAt + r * CHUNK_BLOCKS : -1, xScales, so, xSums, scratch,
+                                    biased ? biasAt + r * CHUNK_BLOCKS : -1, xScales, so, xSums, c,
                                     co + r * sumStride, sumStride, k > 0);
                         }
                     } else {
                         // A last panel of at most one vector of tokens.
                         for (; r + 6 <= groupRows; r += 6) {
                             tile6x1(ints, r * K_CHUNK, chunkBlocks, panels, xo, scratch, scaleAt + r * CHUNK_BLOCKS,
-                                    biased ? biasAt + r * CHUNK_BLOCKS : -1, xScales, so, xSums, scratch,
+                                    biased ? biasAt + r * CHUNK_BLOCKS : -1, xScales, so, xSums, c,
                                     co + r * sumStride, sumStride, k > 0);
                         }
                     }
@@ -115,13 +137,15 @@ final class Int16Gemm {
                         for (int v = 0; v < vectors; v++) {
                             int shift = 2 * v * LANES;
                             tile1(ints, r * K_CHUNK, chunkBlocks, panels, xo + shift, scratch, scaleAt + r * CHUNK_BLOCKS,
-                                    biased ? biasAt + r * CHUNK_BLOCKS : -1, xScales, so + shift, xSums, scratch,
+                                    biased ? biasAt + r * CHUNK_BLOCKS : -1, xScales, so + shift, xSums, c,
                                     co + r * sumStride + shift, k > 0);
                         }
                     }
                 }
             }
-            TileGemm.storeSums(scratch, sums, sumStride, groupRows, tokens, out, outOffset, outStride, g);
+            if (!columns) {
+                TileGemm.storeSums(scratch, sums, sumStride, groupRows, tokens, out, outOffset, outStride, g);
+            }
         }
         scratch[sums + TileGemm.paddedTokens(tokens)] = touched;
     }

@@ -3,6 +3,7 @@ package org.infer4j.engine.tensor;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -53,13 +54,7 @@ final class Int16Panels implements RangeTask {
         if (form != InputFormat.Q8_0 && form != InputFormat.Q8_K) {
             throw new IllegalArgumentException("int16 panels of " + form + " input");
         }
-        if (values == null) {
-            int padded = TileGemm.paddedTokens(maxTokens);
-            int paddedCols = Math.ceilDiv(maxCols, BLOCK) * BLOCK;
-            values = new short[padded * paddedCols];
-            scales = new float[padded * paddedCols / BLOCK];
-            sums = new float[padded * paddedCols / BLOCK];
-        }
+        allocate();
         source = x;
         laying = form;
         int strips = Math.ceilDiv(x.cols(), STRIP);
@@ -70,6 +65,99 @@ final class Int16Panels implements RangeTask {
         }
         source = null;
         format = form;
+    }
+
+    /**
+     * Lays out the Q8_0 form of a batch given in columns, {@code columns[c·stride + t]} for token {@code t} and column
+     * {@code c}, without the batch in rows: each token's blocks quantized as {@link Quantizer#quantizeQ8Activations}
+     * quantizes a row (the same products and roundings, so the same values and scales), sixteen tokens to a vector.
+     * Values past the batch in {@code columns} are not read. {@code pool} may be null.
+     */
+    void prepareFromColumns(float[] columns, int stride, int tokens, int cols, WorkerPool pool) {
+        if (cols % BLOCK != 0 || tokens > maxTokens || cols > maxCols || stride < TileGemm.paddedTokens(tokens)) {
+            throw new IllegalArgumentException("columns of " + tokens + "x" + cols + " (stride " + stride
+                    + ") for panels of at most " + maxTokens + "x" + maxCols);
+        }
+        allocate();
+        columnSource = columns;
+        columnStride = stride;
+        columnTokens = tokens;
+        columnCount = cols;
+        if (pool == null) {
+            fromColumns(0, cols / BLOCK, 0);
+        } else {
+            pool.parallelFor(cols / BLOCK, fromColumnsTask);
+        }
+        columnSource = null;
+        format = InputFormat.Q8_0;
+    }
+
+    private float[] columnSource;
+    private int columnStride;
+    private int columnTokens;
+    private int columnCount;
+    private final RangeTask fromColumnsTask = this::fromColumns;
+
+    /**
+     * Blocks {@code [from, to)} of {@link #prepareFromColumns}: per vector of a panel, its two sets of sixteen tokens
+     * (low and high halves), each block's 32 columns read twice (their largest magnitude, then the quants) from
+     * strips that stay in L1.
+     */
+    private void fromColumns(int from, int to, int worker) {
+        final int lanes = Kernels.LANES;
+        final int panel = TileGemm.PANEL;
+        float[] x = columnSource;
+        int stride = columnStride;
+        int tokens = columnTokens;
+        int cols = columnCount;
+        int blocks = cols / BLOCK;
+        for (int b = from; b < to; b++) {
+            int c0 = b * BLOCK;
+            for (int p = 0; p * panel < tokens; p++) {
+                for (int v = 0; v < panel / (2 * lanes); v++) {
+                    int low = p * panel + 2 * lanes * v;
+                    int high = low + lanes;
+                    VectorMask<Float> lowOut = Kernels.FLOATS.indexInRange(low, tokens).not();
+                    VectorMask<Float> highOut = Kernels.FLOATS.indexInRange(high, tokens).not();
+                    FloatVector lowMax = FloatVector.zero(Kernels.FLOATS);
+                    FloatVector highMax = lowMax;
+                    for (int k = 0, at = c0 * stride; k < BLOCK; k++, at += stride) {
+                        lowMax = lowMax.max(FloatVector.fromArray(Kernels.FLOATS, x, at + low).blend(0f, lowOut).abs());
+                        highMax = highMax.max(FloatVector.fromArray(Kernels.FLOATS, x, at + high).blend(0f, highOut).abs());
+                    }
+                    FloatVector lowInverse = FloatVector.broadcast(Kernels.FLOATS, 127f).div(lowMax).blend(0f, lowMax.eq(0f));
+                    FloatVector highInverse = FloatVector.broadcast(Kernels.FLOATS, 127f).div(highMax).blend(0f, highMax.eq(0f));
+                    int scaleAt = (p * blocks + b) * panel + 2 * lanes * v;
+                    for (int i = 0; i < lanes; i++) {
+                        // Low halves are read shifted up by 16 bits (see the class comment).
+                        scales[scaleAt + i] = Half.roundToF16(lowMax.lane(i) / 127f) * 0x1p-16f;
+                        scales[scaleAt + lanes + i] = Half.roundToF16(highMax.lane(i) / 127f);
+                    }
+                    int vector = p * cols * panel + 2 * lanes * v;
+                    for (int k = 0, at = c0 * stride; k < BLOCK; k++, at += stride) {
+                        IntVector lowQuants = quantize(FloatVector.fromArray(Kernels.FLOATS, x, at + low).blend(0f, lowOut), lowInverse);
+                        IntVector highQuants = quantize(FloatVector.fromArray(Kernels.FLOATS, x, at + high).blend(0f, highOut), highInverse);
+                        lowQuants.and(0xFFFF).or(highQuants.lanewise(VectorOperators.LSHL, 16)).reinterpretAsShorts()
+                                .intoArray(values, vector + (c0 + k) * panel);
+                    }
+                }
+            }
+        }
+    }
+
+    /** A value's Q8_0 quant as {@link Quantizer#quantizeQ8Activations} rounds it: x·(127/amax) to the nearest, ties even. */
+    private static IntVector quantize(FloatVector x, FloatVector inverse) {
+        return (IntVector) x.mul(inverse).add(Quantizer.ROUNDING).sub(Quantizer.ROUNDING).convert(VectorOperators.F2I, 0);
+    }
+
+    private void allocate() {
+        if (values == null) {
+            int padded = TileGemm.paddedTokens(maxTokens);
+            int paddedCols = Math.ceilDiv(maxCols, BLOCK) * BLOCK;
+            values = new short[padded * paddedCols];
+            scales = new float[padded * paddedCols / BLOCK];
+            sums = new float[padded * paddedCols / BLOCK];
+        }
     }
 
     /** Widened values, ready for {@code form}. */

@@ -29,6 +29,8 @@ public final class MatMul implements RangeTask {
     private int totalRows;
     /** Rows per index of the parallel range. */
     private int unit = 1;
+    /** Outputs in columns ({@link #multiplyColumns}). */
+    private boolean columns;
 
     public MatMul(WorkerPool pool, int maxCols) {
         this.pool = pool;
@@ -49,6 +51,52 @@ public final class MatMul implements RangeTask {
     public void multiply(WeightMatrix w0, float[] out0, WeightMatrix w1, float[] out1, WeightMatrix w2, float[] out2,
                          Activations x) {
         run(x, w0, out0, w1, out1, w2, out2, 3);
+    }
+
+    /**
+     * As {@link #multiply(WeightMatrix, float[], WeightMatrix, float[], Activations)} for a batch, the outputs in
+     * columns: {@code out[r·columnStride(tokens) + t]} (see {@link #writesColumns}).
+     */
+    public void multiplyColumns(WeightMatrix w0, float[] out0, WeightMatrix w1, float[] out1, Activations x) {
+        if (!writesColumns(w0) || !writesColumns(w1) || x.tokens() < 2) {
+            throw new IllegalArgumentException("outputs in columns are for int16-tiled matrices and a batch, got "
+                    + w0.type() + ", " + w1.type() + " and " + x.tokens() + " tokens");
+        }
+        columns = true;
+        try {
+            run(x, w0, out0, w1, out1, null, null, 2);
+        } finally {
+            columns = false;
+        }
+    }
+
+    /**
+     * Whether a batch's products with {@code w} can be written in columns ({@link #multiplyColumns}): for the
+     * int16-tiled types, whose kernels make them in that layout.
+     */
+    public static boolean writesColumns(WeightMatrix w) {
+        return w instanceof Int16Tiles;
+    }
+
+    /**
+     * Whether a batch multiplied by {@code w} reads only the int16 panels of its Q8_0 form, which
+     * {@link Activations#setQuantizedColumns} lays out from columns.
+     */
+    public static boolean readsQuantizedColumns(WeightMatrix w) {
+        return w instanceof Int16Tiles && w.inputFormat() == InputFormat.Q8_0;
+    }
+
+    /**
+     * The part of each row of {@link #multiplyColumns}'s outputs that the kernels write for a batch of {@code tokens}:
+     * the tokens rounded up to whole panels, a multiple of the vector length.
+     */
+    public static int columnWidth(int tokens) {
+        return TileGemm.paddedTokens(tokens);
+    }
+
+    /** The row stride of {@link #multiplyColumns}'s outputs for a batch of {@code tokens}. */
+    public static int columnStride(int tokens) {
+        return Int16Gemm.columnStride(tokens);
     }
 
     private void run(Activations x, WeightMatrix w0, float[] o0, WeightMatrix w1, float[] o1, WeightMatrix w2, float[] o2,
@@ -127,7 +175,11 @@ public final class MatMul implements RangeTask {
             int end = base + w.rows();
             if (from < end) {
                 int stop = Math.min(to, end);
-                w.multiply(input, outputs[i], 0, w.rows(), from - base, stop - base, scratch[worker]);
+                if (columns) {
+                    Int16Gemm.multiplyColumns((Int16Tiles) w, input, outputs[i], from - base, stop - base, scratch[worker]);
+                } else {
+                    w.multiply(input, outputs[i], 0, w.rows(), from - base, stop - base, scratch[worker]);
+                }
                 from = stop;
             }
             base = end;

@@ -40,7 +40,7 @@ public final class Quantizer {
     }
 
     /** 1.5 · 2^23: added to a float of magnitude below 2^22 and taken off again, it rounds it to an integer, ties to even. */
-    private static final float ROUNDING = 12582912f;
+    static final float ROUNDING = 12582912f;
 
     /**
      * {@link #quantizeQ8Activations} two vectors per block, the same bits: the same float products, rounded to
