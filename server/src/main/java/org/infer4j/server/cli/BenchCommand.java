@@ -2,6 +2,7 @@ package org.infer4j.server.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.management.CompilationMXBean;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -29,10 +30,12 @@ import picocli.CommandLine.Option;
  * {@code infer4j bench --model M -p 512 -n 128 -t 2 -r 5}: prompt-processing and generation speed in the
  * shape of llama.cpp's {@code llama-bench} markdown table, so the two can be read side by side. As there,
  * {@code ppN} feeds N random tokens in one call to an empty cache and {@code tgN} generates N tokens one at a
- * time from an empty cache; each test runs untimed to warm up (for {@code --warmup} seconds, at least once), then
- * {@code -r} timed repetitions, and reports the mean tokens/s ± the sample standard deviation. The warm-up is longer
- * than llama-bench's single run because the JIT is still compiling the per-layer code after one: a
- * Qwen2.5-0.5B-shaped Q4_0 tg128 right after one warm-up run read 91-124 t/s in six starts, its later runs 122-144. With {@code -d D} every test starts from a cache
+ * time from an empty cache; each test runs untimed to warm up (for {@code --warmup} seconds, at least once, then on
+ * until a run passes with the JIT compilers all but idle, for at most ten times {@code --warmup}), then {@code -r}
+ * timed repetitions, and reports the mean tokens/s ± the sample standard deviation: the steady state a server reaches
+ * after its first requests. The warm-up is longer than llama-bench's single run because the JIT is still compiling
+ * the per-layer code after one, on the cores the workers run on: a Qwen2.5-0.5B-shaped Q4_0 tg128 right after one
+ * warm-up run read 91-124 t/s in six starts, its later runs 122-144. With {@code -d D} every test starts from a cache
  * already holding a random prompt of D tokens (fed untimed before each run, as llama-bench's {@code -d} does), so
  * {@code tg128 @ d4096} is generation speed at long context. Load time, the weight bytes one generated token
  * reads and the garbage collections during each test go to standard error.
@@ -64,7 +67,8 @@ final class BenchCommand implements Callable<Integer> {
     int repetitions;
 
     @Option(names = "--warmup", defaultValue = "3", paramLabel = "SECONDS",
-            description = "Untimed runs of each test first, for this long and at least once (default: ${DEFAULT-VALUE}).")
+            description = "Untimed runs of each test first, for this long and at least once, then until one runs with the"
+                    + " JIT compilers idle, for at most ten times this long (default: ${DEFAULT-VALUE}).")
     double warmupSeconds;
 
     @Option(names = {"-b", "--batch-size"}, defaultValue = "512", paramLabel = "N",
@@ -117,15 +121,19 @@ final class BenchCommand implements Callable<Integer> {
             }
             for (Test test : tests) {
                 int warmups = 0;
-                double warmed = 0, lastRate;
+                double warmed = 0, lastRate, lastSeconds, lastCompiling;
                 do {
+                    long compiledBefore = compilationMillis();
                     Timing timing = test.run(lm, err);
-                    warmed += timing.seconds();
-                    lastRate = test.tokens / timing.seconds();
+                    lastCompiling = (compilationMillis() - compiledBefore) / 1e3;
+                    lastSeconds = timing.seconds();
+                    warmed += lastSeconds;
+                    lastRate = test.tokens / lastSeconds;
                     warmups++;
-                } while (warmed < warmupSeconds);
-                err.printf(Locale.ROOT, "%s: %d untimed warm-up runs, %.1f s, the last at %.2f t/s%n", test.name,
-                        warmups, warmed, lastRate);
+                } while (warmed < warmupSeconds
+                        || (lastCompiling > JIT_QUIET * lastSeconds && warmed < JIT_WAIT * warmupSeconds));
+                err.printf(Locale.ROOT, "%s: %d untimed warm-up runs, %.1f s, the last at %.2f t/s with %.0f ms of JIT"
+                        + " compilation%n", test.name, warmups, warmed, lastRate, lastCompiling * 1e3);
                 long collections = 0;
                 double[] rates = new double[repetitions];
                 for (int i = 0; i < repetitions; i++) {
@@ -190,6 +198,21 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** One timed run: its seconds, and the garbage collections while it ran (the cache is allocated before). */
+    /**
+     * A warm-up run is JIT-quiet when the compilers worked for less than this share of its time. They run on the
+     * same cores as the workers: with one warm-up run, Qwen2.5-0.5B-shaped Q4_0 pp512's next runs still overlapped
+     * C2 compiling the per-layer code (Attention.run, MatMul.run, ...), 599-656 t/s against 650-730 once quiet.
+     */
+    private static final double JIT_QUIET = 0.01;
+    /** The warm-up waits for a JIT-quiet run for at most this many times {@code --warmup}. */
+    private static final double JIT_WAIT = 10;
+
+    /** Milliseconds the JIT compilers have worked so far (summed over their threads), 0 where not measured. */
+    private static long compilationMillis() {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
+    }
+
     private record Timing(double seconds, long collections) {}
 
     /**
