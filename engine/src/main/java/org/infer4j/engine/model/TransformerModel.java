@@ -251,18 +251,40 @@ final class TransformerModel implements LanguageModel {
         }
     }
 
-    /** {@link #rmsNorm} of rows {@code [from, to)}. */
+    /**
+     * {@link #rmsNorm} of rows {@code [from, to)}. Each row's squares are summed in order, as ggml sums them, a chain
+     * of double adds at their latency: four rows at a time run four chains side by side (the same sums; a prompt's
+     * norms took 1.15% of a Qwen2.5-0.5B-shaped Q4_0 pp512 one row at a time).
+     */
     static void rmsNormRows(float[] x, float[] weight, float[] out, int dim, float eps, int from, int to) {
-        for (int t = from; t < to; t++) {
+        int t = from;
+        for (; t + 4 <= to; t += 4) {
+            int o0 = t * dim, o1 = o0 + dim, o2 = o1 + dim, o3 = o2 + dim;
+            double sum0 = 0, sum1 = 0, sum2 = 0, sum3 = 0;
+            for (int i = 0; i < dim; i++) {
+                sum0 += x[o0 + i] * x[o0 + i];
+                sum1 += x[o1 + i] * x[o1 + i];
+                sum2 += x[o2 + i] * x[o2 + i];
+                sum3 += x[o3 + i] * x[o3 + i];
+            }
+            scaleRow(x, weight, out, o0, dim, 1f / (float) Math.sqrt((float) (sum0 / dim) + eps));
+            scaleRow(x, weight, out, o1, dim, 1f / (float) Math.sqrt((float) (sum1 / dim) + eps));
+            scaleRow(x, weight, out, o2, dim, 1f / (float) Math.sqrt((float) (sum2 / dim) + eps));
+            scaleRow(x, weight, out, o3, dim, 1f / (float) Math.sqrt((float) (sum3 / dim) + eps));
+        }
+        for (; t < to; t++) {
             int o = t * dim;
             double sum = 0;
             for (int i = 0; i < dim; i++) {
                 sum += x[o + i] * x[o + i];
             }
-            float scale = 1f / (float) Math.sqrt((float) (sum / dim) + eps);
-            for (int i = 0; i < dim; i++) {
-                out[o + i] = x[o + i] * scale * weight[i];
-            }
+            scaleRow(x, weight, out, o, dim, 1f / (float) Math.sqrt((float) (sum / dim) + eps));
+        }
+    }
+
+    private static void scaleRow(float[] x, float[] weight, float[] out, int o, int dim, float scale) {
+        for (int i = 0; i < dim; i++) {
+            out[o + i] = x[o + i] * scale * weight[i];
         }
     }
 

@@ -111,6 +111,7 @@ final class Int16Panels implements RangeTask {
         int tokens = columnTokens;
         int cols = columnCount;
         int blocks = cols / BLOCK;
+        float[] work = WORK.get();
         for (int b = from; b < to; b++) {
             int c0 = b * BLOCK;
             for (int p = 0; p * panel < tokens; p++) {
@@ -128,10 +129,12 @@ final class Int16Panels implements RangeTask {
                     FloatVector lowInverse = FloatVector.broadcast(Kernels.FLOATS, 127f).div(lowMax).blend(0f, lowMax.eq(0f));
                     FloatVector highInverse = FloatVector.broadcast(Kernels.FLOATS, 127f).div(highMax).blend(0f, highMax.eq(0f));
                     int scaleAt = (p * blocks + b) * panel + 2 * lanes * v;
+                    lowMax.div(127f).intoArray(work, 0);
+                    highMax.div(127f).intoArray(work, lanes);
                     for (int i = 0; i < lanes; i++) {
                         // Low halves are read shifted up by 16 bits (see the class comment).
-                        scales[scaleAt + i] = Half.roundToF16(lowMax.lane(i) / 127f) * 0x1p-16f;
-                        scales[scaleAt + lanes + i] = Half.roundToF16(highMax.lane(i) / 127f);
+                        scales[scaleAt + i] = Half.roundToF16(work[i]) * 0x1p-16f;
+                        scales[scaleAt + lanes + i] = Half.roundToF16(work[lanes + i]);
                     }
                     int vector = p * cols * panel + 2 * lanes * v;
                     for (int k = 0, at = c0 * stride; k < BLOCK; k++, at += stride) {
