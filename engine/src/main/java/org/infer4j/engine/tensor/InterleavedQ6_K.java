@@ -23,6 +23,13 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code 128h + 32q + l} in its low nibble and {@code 128h + 64 + 32q + l} in its high one; {@code qh[32h + l]} holds
  * the two high bits of columns {@code 128h + l + 32k} at bits {@code 2k, 2k + 1}. Scale {@code c/16} covers column c.
  * <p>
+ * Per l the tile holds the four quants of columns A = 128h + l, B = A + 64, C = A + 32 and D = A + 96 (what the
+ * file keeps in {@code qh[32h + l]}, {@code ql[64h + l]} and {@code ql[64h + 32 + l]}) packed again in the same 96
+ * bytes, for the kernel to take apart in fewer operations: a 16-bit word per row (64 bytes, lane order) holding A in
+ * bits 0-5, B in 6-11 and D's low four bits in 12-15, then a byte per row holding C in bits 0-5 and D's high two
+ * bits in 6-7. A, B and C are one or two operations each, D four; as the file's nibbles and bit pairs they took 15
+ * for the four.
+ * <p>
  * Kernel: a unit is eight consecutive l (8m .. 8m + 7) of one q: the low nibbles' eight columns (one scale) and the
  * high nibbles' eight (another). Each quant (0..63, the high bits OR-ed above the nibble) times the int8 input is
  * summed in int16 lanes over the unit's eight columns; those sums wrap, but once 32·Σx of the eight inputs is taken
@@ -121,6 +128,7 @@ record InterleavedQ6_K(MemorySegment tiles, int groupedRows, int cols) implement
                     }
                 }
             }
+            repack(tiles, t);
             for (int row = 0; row < GROUP; row++) {
                 int block = row * rowBytes + b * BLOCK_BYTES;
                 for (int s = 0; s < 16; s++) {
@@ -132,12 +140,48 @@ record InterleavedQ6_K(MemorySegment tiles, int groupedRows, int cols) implement
         }
     }
 
+    /**
+     * Packs each l's three vectors of file bytes in tile {@code t} (qh, then the ql bytes of q = 0 and q = 1, as the
+     * transpose leaves them) as the class comment says: the word A | B << 6 | (D & 15) << 12, then C | (D >> 4) << 6.
+     */
+    private static void repack(byte[] tiles, int t) {
+        short[] words = new short[GROUP];
+        byte[] c8 = new byte[GROUP];
+        for (int h = 0; h < 2; h++) {
+            for (int l = 0; l < 32; l++) {
+                int u = t + QUANT_VECTOR[128 + 32 * h + l];
+                for (int lane = 0; lane < GROUP; lane++) {
+                    int qh = tiles[u + lane] & 0xFF;
+                    int ql0 = tiles[u + GROUP + lane] & 0xFF;
+                    int ql1 = tiles[u + 2 * GROUP + lane] & 0xFF;
+                    int a = ql0 & 0x0F | (qh & 3) << 4;
+                    int c = ql1 & 0x0F | (qh >> 2 & 3) << 4;
+                    int b = ql0 >> 4 | (qh >> 4 & 3) << 4;
+                    int d = ql1 >> 4 | (qh >> 6 & 3) << 4;
+                    words[lane] = (short) (a | b << 6 | (d & 0x0F) << 12);
+                    c8[lane] = (byte) (c | (d >> 4) << 6);
+                }
+                for (int lane = 0; lane < GROUP; lane++) {
+                    tiles[u + 2 * lane] = (byte) words[lane];
+                    tiles[u + 2 * lane + 1] = (byte) (words[lane] >> 8);
+                    tiles[u + 2 * GROUP + lane] = c8[lane];
+                }
+            }
+        }
+    }
+
     /** The 6-bit quant (0..63) of column {@code c} (&lt; 256) of the row in lane {@code lane} of tile {@code t}. */
     private int quant(long t, int lane, int c) {
         int h = c / 128, k = c % 128 / 32, l = c % 32;
-        int low = QuantLanes.u8(tiles, t + QUANT_VECTOR[64 * h + 32 * (k % 2) + l] + lane) >>> 4 * (k / 2) & 0x0F;
-        int high = QuantLanes.u8(tiles, t + QUANT_VECTOR[128 + 32 * h + l] + lane) >>> 2 * k & 3;
-        return low | high << 4;
+        long u = t + QUANT_VECTOR[128 + 32 * h + l];
+        int word = QuantLanes.u8(tiles, u + 2 * lane) | QuantLanes.u8(tiles, u + 2 * lane + 1) << 8;
+        int c8 = QuantLanes.u8(tiles, u + 2 * GROUP + lane);
+        return switch (k) {
+            case 0 -> word & 0x3F;           // A
+            case 1 -> c8 & 0x3F;             // C
+            case 2 -> word >> 6 & 0x3F;      // B
+            default -> word >> 12 | (c8 >> 6) << 4; // D
+        };
     }
 
     @Override
@@ -180,13 +224,18 @@ record InterleavedQ6_K(MemorySegment tiles, int groupedRows, int cols) implement
                     for (int j = 0; j < 16; j++) {
                         int c = 16 * s + j;
                         int h = c / 128, k = c % 128 / 32, l = c % 32;
-                        ShortVector low = (ShortVector) ByteVector.fromMemorySegment(BYTES, tiles,
-                                t + QUANT_VECTOR[64 * h + 32 * (k % 2) + l], Kernels.LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
-                        ShortVector high = (ShortVector) ByteVector.fromMemorySegment(BYTES, tiles,
-                                t + QUANT_VECTOR[128 + 32 * h + l], Kernels.LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
-                        IntVector q = low.lanewise(VectorOperators.LSHR, 4 * (k / 2)).and((short) 0x0F)
-                                .or(high.lanewise(VectorOperators.LSHR, 2 * k).and((short) 3).lanewise(VectorOperators.LSHL, 4))
-                                .sub((short) 32).reinterpretAsInts();
+                        long u = t + QUANT_VECTOR[128 + 32 * h + l];
+                        ShortVector word = ShortVector.fromMemorySegment(SHORTS, tiles, u, Kernels.LE);
+                        ShortVector c8 = (ShortVector) ByteVector.fromMemorySegment(BYTES, tiles, u + 2 * GROUP, Kernels.LE)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
+                        ShortVector quant = switch (k) {
+                            case 0 -> word.and((short) 0x3F);
+                            case 1 -> c8.and((short) 0x3F);
+                            case 2 -> word.lanewise(VectorOperators.LSHR, 6).and((short) 0x3F);
+                            default -> word.lanewise(VectorOperators.LSHR, 12)
+                                    .or(c8.lanewise(VectorOperators.LSHR, 2).and((short) 0x30));
+                        };
+                        IntVector q = quant.sub((short) 32).reinterpretAsInts();
                         ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                                 .convert(VectorOperators.I2F, 0)).mul(scale0).intoArray(work, 32 * j);
                         ((FloatVector) q.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
@@ -231,20 +280,16 @@ record InterleavedQ6_K(MemorySegment tiles, int groupedRows, int cols) implement
                         ShortVector lows0 = ShortVector.zero(SHORTS), highs0 = lows0, lows1 = lows0, highs1 = lows0;
                         for (int i = 0; i < 8; i++) {
                             long v = u + 3L * GROUP * i;
-                            ShortVector qh = (ShortVector) ByteVector.fromMemorySegment(BYTES, tiles, v, Kernels.LE)
+                            // The word: A (column 128h + l) in bits 0-5, B (+64) in 6-11, D's low bits in 12-15; then
+                            // a byte: C (+32) in bits 0-5, D's high bits in 6-7 (see the class comment).
+                            ShortVector word = ShortVector.fromMemorySegment(SHORTS, tiles, v, Kernels.LE);
+                            ShortVector c8 = (ShortVector) ByteVector.fromMemorySegment(BYTES, tiles, v + 2 * GROUP, Kernels.LE)
                                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
-                            ShortVector ql = (ShortVector) ByteVector.fromMemorySegment(BYTES, tiles, v + GROUP, Kernels.LE)
-                                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
-                            lows0 = lows0.add(ql.and((short) 0x0F).or(qh.lanewise(VectorOperators.LSHL, 4).and((short) 0x30))
-                                    .mul(xq[xo + i]));
-                            highs0 = highs0.add(ql.lanewise(VectorOperators.LSHR, 4).or(qh.and((short) 0x30))
-                                    .mul(xq[xo + 64 + i]));
-                            ql = (ShortVector) ByteVector.fromMemorySegment(BYTES, tiles, v + 2 * GROUP, Kernels.LE)
-                                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
-                            lows1 = lows1.add(ql.and((short) 0x0F).or(qh.lanewise(VectorOperators.LSHL, 2).and((short) 0x30))
-                                    .mul(xq[xo + 32 + i]));
-                            highs1 = highs1.add(ql.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.LSHR, 2).and((short) 0x30))
-                                    .mul(xq[xo + 96 + i]));
+                            lows0 = lows0.add(word.and((short) 0x3F).mul(xq[xo + i]));
+                            highs0 = highs0.add(word.lanewise(VectorOperators.LSHR, 6).and((short) 0x3F).mul(xq[xo + 64 + i]));
+                            lows1 = lows1.add(c8.and((short) 0x3F).mul(xq[xo + 32 + i]));
+                            highs1 = highs1.add(word.lanewise(VectorOperators.LSHR, 12)
+                                    .or(c8.lanewise(VectorOperators.LSHR, 2).and((short) 0x30)).mul(xq[xo + 96 + i]));
                         }
                         lows0 = lows0.sub((short) x8[xo / 8]);
                         highs0 = highs0.sub((short) x8[xo / 8 + 8]);

@@ -42,7 +42,7 @@ public interface RelaidCopies {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             digest.update(("vector bits " + ShortVector.SPECIES_PREFERRED.vectorBitSize()).getBytes(StandardCharsets.UTF_8));
             for (Class<?> layout : new Class<?>[] {RowGroups.class, InterleavedQ4_0.class, InterleavedQ4_K.class,
-                    InterleavedQ6_K.class, RelaidCopies.class}) {
+                    InterleavedQ6_K.class, InterleavedQ8_0.class, RelaidCopies.class}) {
                 String file = layout.getSimpleName() + ".class";
                 try (InputStream in = layout.getResourceAsStream(file)) {
                     if (in == null) {
