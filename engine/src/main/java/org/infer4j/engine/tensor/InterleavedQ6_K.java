@@ -15,8 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Q6_K's {@link RowGroups}: per group of 32 rows and super-block of 256 columns one tile of 32 × 210 bytes, the file's
  * blocks transposed: a vector of 32 bytes holds the same byte of the block for all the group's rows (lane order as
- * {@link RowGroups} says), with no bit of a quant moved, so the layout is a byte transpose (the output head of a
- * Llama-3.2-1B-shaped Q4_K_M file is 215 MB of Q6_K).
+ * {@link RowGroups} says), the quants' bytes then packed again as below (the output head of a Llama-3.2-1B-shaped
+ * Q4_K_M file is 215 MB of Q6_K).
  * <p>
  * The file's block (ggml): low nibbles {@code ql[128]}, high bit pairs {@code qh[64]}, 16 int8 scales, half d. In
  * half {@code h} (128 columns), byte {@code ql[64h + 32q + l]} (q = 0, 1; l &lt; 32) holds column
@@ -31,19 +31,20 @@ import jdk.incubator.vector.VectorSpecies;
  * for the four.
  * <p>
  * Kernel: a unit is eight consecutive l (8m .. 8m + 7) of one q: the low nibbles' eight columns (one scale) and the
- * high nibbles' eight (another). Each quant (0..63, the high bits OR-ed above the nibble) times the int8 input is
+ * high nibbles' eight (another). Each quant (0..63) times the int8 input is
  * summed in int16 lanes over the unit's eight columns; those sums wrap, but once 32·Σx of the eight inputs is taken
  * off, the centred sum Σ(q − 32)·x (|·| ≤ 8 × 32 × 127 = 32512) fits, exact. It is widened, times the scale byte,
  * summed over the super-block in int lanes (≤ 16 × 128 × 65024 = 133 M), converted once and multiplied by d. Eight
  * columns, not a scale's 16, per int16 sum: 16 centred products can reach 65024.
  * <p>
  * Tile order is the kernel's read order: per (h, pair of m) the four scales its units use (32 bytes each, rows in
- * row order, as the widened sums hold them), then per m and each of its eight l the qh vector and the ql vectors of
- * q = 0 and q = 1 (one qh load serves both); after the four pairs, the rows' d as halves (row order).
+ * row order, as the widened sums hold them), then per m and each of its eight l its 96 bytes of quants (transposed
+ * as the qh vector and the ql vectors of q = 0 and q = 1, then packed); after the four pairs, the rows' d as halves
+ * (row order).
  */
 record InterleavedQ6_K(MemorySegment tiles, int groupedRows, int cols) implements RowGroups {
     private static final int BLOCK_BYTES = 210;
-    /** Per m: for each of its eight l, the qh vector, then the ql vectors of q = 0 and q = 1. */
+    /** Per m: for each of its eight l, three vectors of quants (the word vector's two, then the byte vector). */
     private static final int UNIT_BYTES = 24 * GROUP;
     /** Per (h, pair of m): four scale vectors, then two m's units. */
     private static final int SCALE_BYTES = 4 * GROUP;
@@ -77,8 +78,9 @@ record InterleavedQ6_K(MemorySegment tiles, int groupedRows, int cols) implement
     }
 
     /**
-     * Where file byte {@code p} (&lt; 192: ql, then qh) of a block sits in the tile, as the offset of its vector
-     * (the row's lane is added).
+     * Where file byte {@code p} (&lt; 192: ql, then qh) of a block sits in the tile after the transpose, before the
+     * quants are packed again ({@link #repack}), as the offset of its vector (the row's lane is added); for a qh byte,
+     * {@code qh[32h + l]}, the start of l's 96 packed bytes.
      */
     static int quantVector(int p) {
         if (p < 128) {
