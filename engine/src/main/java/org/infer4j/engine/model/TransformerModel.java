@@ -184,7 +184,6 @@ final class TransformerModel implements LanguageModel {
         return c * (float) Math.tanh(x * (1f / c));
     }
 
-    /** Appends each row's rotated key and its value to its sequence's cache at its position. */
     private final QkvRows qkvRows = new QkvRows();
 
     /**
