@@ -197,7 +197,6 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** One timed run: its seconds, and the garbage collections while it ran (the cache is allocated before). */
     /**
      * A warm-up run is JIT-quiet when the compilers worked for less than this share of its time. They run on the
      * same cores as the workers: with one warm-up run, Qwen2.5-0.5B-shaped Q4_0 pp512's next runs still overlapped
@@ -213,6 +212,7 @@ final class BenchCommand implements Callable<Integer> {
         return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
     }
 
+    /** One timed run: its seconds, and the garbage collections while it ran (the cache is allocated before). */
     private record Timing(double seconds, long collections) {}
 
     /**
