@@ -165,7 +165,7 @@ final class TransformerModel implements LanguageModel {
         rmsNorm(b.last, weights.outputNorm(), b.normed.values(), 1, dim);
         b.normed.set(1, dim);
         b.matmul.multiply(weights.output(), b.normed, logits);
-        addBias(logits, weights.outputBias(), 1);
+        addRowBias(logits, weights.outputBias(), 0);
         float cap = config.finalSoftCap();
         if (cap > 0) {
             for (int i = 0; i < config.vocabSize(); i++) {
@@ -346,14 +346,6 @@ final class TransformerModel implements LanguageModel {
     }
 
     /** x[t] += bias for each of {@code rows} rows of bias.length; nothing if bias is null. */
-    private static void addBias(float[] x, float[] bias, int rows) {
-        if (bias == null) {
-            return;
-        }
-        for (int t = 0; t < rows; t++) {
-            addInPlace(x, t * bias.length, bias);
-        }
-    }
 
     private static void addInPlace(float[] x, int offset, float[] y) {
         for (int i = 0; i < y.length; i++) {

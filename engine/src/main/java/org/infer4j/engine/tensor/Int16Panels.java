@@ -22,6 +22,8 @@ import jdk.incubator.vector.VectorOperators;
 final class Int16Panels implements RangeTask {
     /** Columns per scale: a Q8_0 block, a Q4_K sub-block. */
     static final int BLOCK = 32;
+    /** The factor on the scales of the tokens in low halves, which the kernel reads shifted up by 16 bits. */
+    private static final float LOW_HALF_SCALE = 0x1p-16f;
     /** Columns laid out at a time by one task: each token's row is read in order while the strip stays in L1. */
     private static final int STRIP = 64;
 
@@ -133,24 +135,19 @@ final class Int16Panels implements RangeTask {
                     highMax.div(127f).intoArray(work, lanes);
                     for (int i = 0; i < lanes; i++) {
                         // Low halves are read shifted up by 16 bits (see the class comment).
-                        scales[scaleAt + i] = Half.roundToF16(work[i]) * 0x1p-16f;
+                        scales[scaleAt + i] = Half.roundToF16(work[i]) * LOW_HALF_SCALE;
                         scales[scaleAt + lanes + i] = Half.roundToF16(work[lanes + i]);
                     }
                     int vector = p * cols * panel + 2 * lanes * v;
                     for (int k = 0, at = c0 * stride; k < BLOCK; k++, at += stride) {
-                        IntVector lowQuants = quantize(FloatVector.fromArray(Kernels.FLOATS, x, at + low).blend(0f, lowOut), lowInverse);
-                        IntVector highQuants = quantize(FloatVector.fromArray(Kernels.FLOATS, x, at + high).blend(0f, highOut), highInverse);
+                        IntVector lowQuants = Quantizer.q8Quants(FloatVector.fromArray(Kernels.FLOATS, x, at + low).blend(0f, lowOut), lowInverse);
+                        IntVector highQuants = Quantizer.q8Quants(FloatVector.fromArray(Kernels.FLOATS, x, at + high).blend(0f, highOut), highInverse);
                         lowQuants.and(0xFFFF).or(highQuants.lanewise(VectorOperators.LSHL, 16)).reinterpretAsShorts()
                                 .intoArray(values, vector + (c0 + k) * panel);
                     }
                 }
             }
         }
-    }
-
-    /** A value's Q8_0 quant as {@link Quantizer#quantizeQ8Activations} rounds it: x·(127/amax) to the nearest, ties even. */
-    private static IntVector quantize(FloatVector x, FloatVector inverse) {
-        return (IntVector) x.mul(inverse).add(Quantizer.ROUNDING).sub(Quantizer.ROUNDING).convert(VectorOperators.F2I, 0);
     }
 
     private void allocate() {
@@ -236,7 +233,7 @@ final class Int16Panels implements RangeTask {
                     values[base + c * panel + lane] = q[row + c];
                 }
                 // Low halves reach float shifted up by 16 bits (see the class comment): their scales undo it.
-                float unshift = i < lanes ? 0x1p-16f : 1f;
+                float unshift = i < lanes ? LOW_HALF_SCALE : 1f;
                 for (int b = colFrom / BLOCK; b < colTo / BLOCK; b++) {
                     float scale = d[(row + b * BLOCK) / scaleBlock];
                     scales[(p * blocks + b) * panel + j] = scale * unshift;

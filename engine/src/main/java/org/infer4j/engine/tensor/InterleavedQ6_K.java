@@ -117,6 +117,8 @@ record InterleavedQ6_K(MemorySegment tiles, int groupedRows, int cols) implement
     private static void layOutGroup(byte[] rowsOfGroup, int blocks, byte[] tiles) {
         int rowBytes = blocks * BLOCK_BYTES;
         long[] x = new long[8];
+        short[] words = new short[GROUP];
+        byte[] c8 = new byte[GROUP];
         for (int b = 0; b < blocks; b++) {
             int t = b * TILE_BYTES;
             for (int lanes = 0; lanes < GROUP; lanes += 8) {
@@ -130,7 +132,7 @@ record InterleavedQ6_K(MemorySegment tiles, int groupedRows, int cols) implement
                     }
                 }
             }
-            repack(tiles, t);
+            repack(tiles, t, words, c8);
             for (int row = 0; row < GROUP; row++) {
                 int block = row * rowBytes + b * BLOCK_BYTES;
                 for (int s = 0; s < 16; s++) {
@@ -144,11 +146,10 @@ record InterleavedQ6_K(MemorySegment tiles, int groupedRows, int cols) implement
 
     /**
      * Packs each l's three vectors of file bytes in tile {@code t} (qh, then the ql bytes of q = 0 and q = 1, as the
-     * transpose leaves them) as the class comment says: the word A | B << 6 | (D & 15) << 12, then C | (D >> 4) << 6.
+     * transpose leaves them) as the class comment says: the word A | B << 6 | (D & 15) << 12, then C | (D >> 4) << 6;
+     * {@code words} and {@code c8} hold one l's rows (GROUP each) while its bytes are rewritten.
      */
-    private static void repack(byte[] tiles, int t) {
-        short[] words = new short[GROUP];
-        byte[] c8 = new byte[GROUP];
+    private static void repack(byte[] tiles, int t, short[] words, byte[] c8) {
         for (int h = 0; h < 2; h++) {
             for (int l = 0; l < 32; l++) {
                 int u = t + QUANT_VECTOR[128 + 32 * h + l];

@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -40,7 +41,7 @@ public final class Quantizer {
     }
 
     /** 1.5 · 2^23: added to a float of magnitude below 2^22 and taken off again, it rounds it to an integer, ties to even. */
-    static final float ROUNDING = 12582912f;
+    private static final float ROUNDING = 12582912f;
 
     /**
      * {@link #quantizeQ8Activations} two vectors per block, the same bits: the same float products, rounded to
@@ -56,11 +57,21 @@ public final class Quantizer {
             float d = amax / 127f;
             float id = amax != 0 ? 127f / amax : 0f;
             scales[sOff + b] = Half.roundToF16(d);
-            ((ByteVector) v0.mul(id).add(ROUNDING).sub(ROUNDING).convert(VectorOperators.F2I, 0)
-                    .convertShape(VectorOperators.I2B, ByteVector.SPECIES_128, 0)).intoArray(q, qOff + b * QK);
-            ((ByteVector) v1.mul(id).add(ROUNDING).sub(ROUNDING).convert(VectorOperators.F2I, 0)
-                    .convertShape(VectorOperators.I2B, ByteVector.SPECIES_128, 0)).intoArray(q, qOff + b * QK + 16);
+            FloatVector inverse = FloatVector.broadcast(Kernels.FLOATS, id);
+            ((ByteVector) q8Quants(v0, inverse).convertShape(VectorOperators.I2B, ByteVector.SPECIES_128, 0))
+                    .intoArray(q, qOff + b * QK);
+            ((ByteVector) q8Quants(v1, inverse).convertShape(VectorOperators.I2B, ByteVector.SPECIES_128, 0))
+                    .intoArray(q, qOff + b * QK + 16);
         }
+    }
+
+    /**
+     * Q8_0 quants of activations {@code x}, given 127 / their block's largest magnitude ({@code inverse}, 0 for a
+     * block of zeros): x·inverse rounded to the nearest integer, ties to even, as {@code Math.rint} would. The
+     * batch quantized by rows here and by columns ({@link Int16Panels#prepareFromColumns}) share it: the same bits.
+     */
+    static IntVector q8Quants(FloatVector x, FloatVector inverse) {
+        return (IntVector) x.mul(inverse).add(ROUNDING).sub(ROUNDING).convert(VectorOperators.F2I, 0);
     }
 
     /**
