@@ -7,6 +7,6 @@ java=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
 [[ -x $java ]] || java=$(command -v java)
 
 echo "== building" >&2
-(cd "$root" && mvn -B -q -DskipTests package -pl server -am >&2 && mvn -B -q -DskipTests test-compile -pl engine >&2)
+(cd "$root" && mvn -B -q -DskipTests package -pl server -am >&2 && mvn -B -q -DskipTests test-compile -pl engine -am >&2)
 cc -O2 -shared -fPIC -o "$cache/no-amx.so" "$root/bench/no-amx.c" -ldl
 cp="$root/engine/target/test-classes:$root/engine/target/classes:$root/gguf/target/classes"
