@@ -144,7 +144,7 @@ final class TransformerModel implements LanguageModel {
             b.matmul.multiplyColumns(w.gate(), b.gate, w.up(), b.up, b.normed);
             int stride = MatMul.columnStride(b.rows);
             b.activateColumns(ffn, stride); // act(gate) * up, into gate
-            b.hidden.setQuantizedColumns(b.gate, stride, b.rows, ffn, b.pool);
+            b.hidden.setQuantizedColumns(b.gate, stride, b.rows, ffn, w.down(), b.pool);
         } else {
             // gate, up: (rows, ffnDim)
             b.matmul.multiply(w.gate(), b.gate, w.up(), b.up, b.normed);

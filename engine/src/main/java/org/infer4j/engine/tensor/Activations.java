@@ -6,6 +6,7 @@ import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -86,8 +87,13 @@ public final class Activations {
     private boolean q8Ready;
     private boolean q8SumsReady;
     private boolean q8kReady;
-    /** Set by {@link #setQuantizedColumns}: only the Q8_0 int16 panels hold the batch, not {@link #values}. */
+    /** Set by {@link #setQuantizedColumns}: only the Q8_0 panels hold the batch, not {@link #values}. */
     private boolean panelsOnly;
+    /** Whether those panels are the int16 ones ({@link Int16Gemm}) or the float ones ({@link TileGemm}). */
+    private boolean panelsInt16;
+    private final RangeTask panelsFromColumnsTask = this::q8PanelsFromColumns;
+    private float[] columnSource;
+    private int columnStride;
 
     public Activations(int maxTokens, int maxCols) {
         this.maxTokens = maxTokens;
@@ -146,18 +152,85 @@ public final class Activations {
 
     /**
      * Declares a batch of {@code tokens} rows of {@code cols} given in columns, {@code columns[c·stride + t]} (as
-     * {@link MatMul#multiplyColumns} writes them), and lays out the one form it is then read in: the int16 panels of
-     * its Q8_0 quantization ({@link MatMul#readsQuantizedColumns}), the same values and scales as {@link #set} and
-     * {@link #prepare} would make from the rows. The rows themselves are not written: until the next {@code set},
-     * asking for any other form fails. {@code pool} may be null.
+     * {@link MatMul#multiplyColumns} writes them), and lays out the one form {@code reader} then reads it in: the
+     * panels of its Q8_0 quantization, int16 or float ({@link MatMul#readsQuantizedColumns}), the same values and
+     * scales as {@link #set} and {@link #prepare} would make from the rows. The rows themselves are not written:
+     * until the next {@code set}, asking for any other form fails. {@code pool} may be null.
      */
-    public void setQuantizedColumns(float[] columns, int stride, int tokens, int cols, WorkerPool pool) {
+    public void setQuantizedColumns(float[] columns, int stride, int tokens, int cols, WeightMatrix reader,
+                                    WorkerPool pool) {
         if (tokens < 2) {
             throw new IllegalArgumentException("a batch in columns needs at least 2 tokens, got " + tokens);
         }
+        if (!MatMul.readsQuantizedColumns(reader)) {
+            throw new IllegalArgumentException(reader.name() + " (" + reader.type() + ") does not read Q8_0 panels");
+        }
         set(tokens, cols);
-        q8Int16Panels.prepareFromColumns(columns, stride, tokens, cols, pool);
+        panelsInt16 = reader instanceof Int16Tiles;
+        if (panelsInt16) {
+            q8Int16Panels.prepareFromColumns(columns, stride, tokens, cols, pool);
+        } else {
+            if (cols % Q8_BLOCK != 0 || stride < TileGemm.paddedTokens(tokens)) {
+                throw new IllegalArgumentException("columns of " + tokens + "x" + cols + " (stride " + stride
+                        + ") for Q8_0 panels");
+            }
+            if (q8Panels == null) {
+                q8Panels = new float[TileGemm.paddedTokens(maxTokens) * maxCols];
+            }
+            columnSource = columns;
+            columnStride = stride;
+            run(pool, cols / Q8_BLOCK, 1, panelsFromColumnsTask);
+            columnSource = null;
+            q8PanelsReady = true;
+        }
         panelsOnly = true;
+    }
+
+    /**
+     * Blocks {@code [from, to)} of a batch in columns ({@link #setQuantizedColumns}) → the float panels of its Q8_0
+     * form: per vector of a panel's tokens, the block's 32 columns read twice (their largest magnitude, then the
+     * quants), each value quantized as {@link Quantizer#quantizeQ8Activations} quantizes a row and decoded as
+     * {@link #layOutStrips} decodes it (quant × the scale rounded to half precision): the same bits. Lanes past the
+     * batch are zero, as there.
+     */
+    private void q8PanelsFromColumns(int from, int to, int worker) {
+        final int lanes = Kernels.LANES;
+        final int panel = TileGemm.PANEL;
+        float[] x = columnSource;
+        float[] panels = q8Panels;
+        float[] work = PANEL_WORK.get();
+        int stride = columnStride;
+        for (int b = from; b < to; b++) {
+            int c0 = b * Q8_BLOCK;
+            for (int p = 0; p * panel < tokens; p++) {
+                for (int v = 0; v < panel / lanes; v++) {
+                    int first = p * panel + v * lanes;
+                    int out = p * cols * panel + c0 * panel + v * lanes;
+                    if (first >= tokens) {
+                        for (int k = 0; k < Q8_BLOCK; k++) {
+                            FloatVector.zero(Kernels.FLOATS).intoArray(panels, out + k * panel);
+                        }
+                        continue;
+                    }
+                    VectorMask<Float> past = Kernels.FLOATS.indexInRange(first, tokens).not();
+                    FloatVector max = FloatVector.zero(Kernels.FLOATS);
+                    for (int k = 0, at = c0 * stride + first; k < Q8_BLOCK; k++, at += stride) {
+                        max = max.max(FloatVector.fromArray(Kernels.FLOATS, x, at).blend(0f, past).abs());
+                    }
+                    FloatVector inverse = FloatVector.broadcast(Kernels.FLOATS, 127f).div(max).blend(0f, max.eq(0f));
+                    max.div(127f).intoArray(work, 0);
+                    for (int i = 0; i < lanes; i++) {
+                        work[i] = Half.roundToF16(work[i]);
+                    }
+                    FloatVector scale = FloatVector.fromArray(Kernels.FLOATS, work, 0);
+                    for (int k = 0, at = c0 * stride + first; k < Q8_BLOCK; k++, at += stride) {
+                        FloatVector value = FloatVector.fromArray(Kernels.FLOATS, x, at).blend(0f, past);
+                        ((FloatVector) Quantizer.q8Quants(value, inverse).convert(VectorOperators.I2F, 0)).mul(scale)
+                                .intoArray(panels, out + k * panel);
+                    }
+                }
+            }
+        }
     }
 
     public float[] values() {
@@ -197,11 +270,11 @@ public final class Activations {
      */
     void prepare(InputFormat format, boolean int16, boolean rowForms, WorkerPool pool) {
         if (panelsOnly) {
-            if (format == InputFormat.Q8_0 && int16) {
+            if (format == InputFormat.Q8_0 && int16 == panelsInt16) {
                 return;
             }
-            throw new IllegalStateException("a batch set in columns has only its Q8_0 int16 panels, not " + format
-                    + (int16 ? " int16 panels" : " panels"));
+            throw new IllegalStateException("a batch set in columns has only its Q8_0 " + (panelsInt16 ? "int16 " : "")
+                    + "panels, not " + format + (int16 ? " int16 panels" : " panels"));
         }
         switch (format) {
             case F32 -> { }

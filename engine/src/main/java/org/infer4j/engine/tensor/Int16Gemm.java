@@ -67,18 +67,13 @@ final class Int16Gemm {
     }
 
     /**
-     * As {@link #multiply} with the output in columns: {@code out[r·columnStride(tokens) + t] = dot(row r, x_t)}, the
-     * layout the sums are made in, so the kernels write them there and nothing is transposed (tokens past the batch,
-     * up to the stride, hold no defined value). For a consumer that reads the products by row of the matrix, as
+     * As {@link #multiply} with the output in columns, {@code out[r·TileGemm.sumStride(tokens) + t] = dot(row r, x_t)}:
+     * the layout the sums are made in, so the kernels write them there and nothing is transposed (tokens past the
+     * batch, up to the stride, hold no defined value). For a consumer that reads the products by row of the matrix, as
      * {@link Activations#setQuantizedColumns} does.
      */
     static void multiplyColumns(Int16Tiles w, Activations x, float[] out, int rowFrom, int rowTo, Scratch workerScratch) {
         multiply(w, x, out, 0, 0, rowFrom, rowTo, workerScratch, true);
-    }
-
-    /** The row stride of {@link #multiplyColumns}'s output for a batch of {@code tokens}. */
-    static int columnStride(int tokens) {
-        return TileGemm.sumStride(tokens);
     }
 
     private static void multiply(Int16Tiles w, Activations x, float[] out, int outOffset, int outStride, int rowFrom,

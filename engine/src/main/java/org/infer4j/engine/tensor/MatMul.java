@@ -27,8 +27,11 @@ public final class MatMul implements RangeTask {
     private int count;
     private Activations input;
     private int totalRows;
-    /** Rows per index of the parallel range. */
+    /** One token: rows per index of the parallel range, which runs over the matrices' rows end to end. */
     private int unit = 1;
+    /** A batch: each matrix's first index of the parallel range, one per row group of its rows; then their end. */
+    private final int[] firstGroup = new int[4];
+    private boolean batched;
     /** Outputs in columns ({@link #multiplyColumns}). */
     private boolean columns;
 
@@ -59,7 +62,7 @@ public final class MatMul implements RangeTask {
      */
     public void multiplyColumns(WeightMatrix w0, float[] out0, WeightMatrix w1, float[] out1, Activations x) {
         if (!writesColumns(w0) || !writesColumns(w1) || x.tokens() < 2) {
-            throw new IllegalArgumentException("outputs in columns are for int16-tiled matrices and a batch, got "
+            throw new IllegalArgumentException("outputs in columns are for tiled matrices and a batch, got "
                     + w0.type() + ", " + w1.type() + " and " + x.tokens() + " tokens");
         }
         columns = true;
@@ -71,19 +74,19 @@ public final class MatMul implements RangeTask {
     }
 
     /**
-     * Whether a batch's products with {@code w} can be written in columns ({@link #multiplyColumns}): for the
-     * int16-tiled types, whose kernels make them in that layout.
+     * Whether a batch's products with {@code w} can be written in columns ({@link #multiplyColumns}): for the types
+     * whose batched kernels ({@link Int16Gemm}, {@link TileGemm}) make them in that layout.
      */
     public static boolean writesColumns(WeightMatrix w) {
-        return w instanceof Int16Tiles;
+        return w instanceof Int16Tiles || w.batchesInFloatTiles();
     }
 
     /**
-     * Whether a batch multiplied by {@code w} reads only the int16 panels of its Q8_0 form, which
-     * {@link Activations#setQuantizedColumns} lays out from columns.
+     * Whether a batch multiplied by {@code w} reads only the panels of its Q8_0 form (int16 or float, as its
+     * kernel takes them), which {@link Activations#setQuantizedColumns} lays out from columns.
      */
     public static boolean readsQuantizedColumns(WeightMatrix w) {
-        return w instanceof Int16Tiles && w.inputFormat() == InputFormat.Q8_0;
+        return writesColumns(w) && w.inputFormat() == InputFormat.Q8_0;
     }
 
     /**
@@ -96,7 +99,7 @@ public final class MatMul implements RangeTask {
 
     /** The row stride of {@link #multiplyColumns}'s outputs for a batch of {@code tokens}. */
     public static int columnStride(int tokens) {
-        return Int16Gemm.columnStride(tokens);
+        return TileGemm.sumStride(tokens);
     }
 
     private void run(Activations x, WeightMatrix w0, float[] o0, WeightMatrix w1, float[] o1, WeightMatrix w2, float[] o2,
@@ -129,17 +132,27 @@ public final class MatMul implements RangeTask {
         this.count = n;
         this.input = x;
         this.totalRows = rows;
-        // A batch is handed out in whole micro-tiles of rows, so no chunk ends in a slow partial tile, and in whole
-        // row groups, so each chunk streams the batch's input through the cache as few times as it can.
-        // One token is handed out in whole pairs of groups of interleaved rows (RowGroups), so no chunk cuts a group (a
-        // cut group is computed whole for the rows on each side of the cut) nor a pair that Q4_0 multiplies in step
-        // (InterleavedQ4_0; groups alone took 6.7% of a Qwen2.5-0.5B-shaped Q4_0 token's samples, chunks of 9 groups).
-        this.unit = batched ? TileGemm.ROWS : 2 * RowGroups.GROUP;
-        int grain = batched ? TileGemm.ROW_GROUP / TileGemm.ROWS
-                : Math.ceilDiv(Math.max(MIN_ROWS_PER_CHUNK, (int) Math.ceilDiv(MIN_CHUNK_BYTES, rowBytes)), unit);
+        this.batched = batched;
         if (batched) {
-            pool.parallelFor(Math.ceilDiv(rows, unit), grain, this);
+            // A batch is handed out in whole row groups of each matrix, counted from its first row: every chunk
+            // streams the batch's input through the cache as few times as it can, ends in no slow partial
+            // micro-tile, and starts where a re-laid group of 32 rows does (RowGroups), whose tiles are then
+            // transposed straight into place; the concatenated rows in micro-tiles cut a group at most chunk starts
+            // of the second and third matrix (4864 gate rows are not a whole number of micro-tiles).
+            int groups = 0;
+            for (int i = 0; i < n; i++) {
+                firstGroup[i] = groups;
+                groups += Math.ceilDiv(matrices[i].rows(), TileGemm.ROW_GROUP);
+            }
+            firstGroup[n] = groups;
+            pool.parallelFor(groups, 1, this);
         } else {
+            // One token is handed out in whole pairs of groups of interleaved rows (RowGroups), so no chunk cuts a
+            // group (a cut group is computed whole for the rows on each side of the cut) nor a pair that Q4_0
+            // multiplies in step (InterleavedQ4_0; groups alone took 6.7% of a Qwen2.5-0.5B-shaped Q4_0 token's
+            // samples, chunks of 9 groups).
+            this.unit = 2 * RowGroups.GROUP;
+            int grain = Math.ceilDiv(Math.max(MIN_ROWS_PER_CHUNK, (int) Math.ceilDiv(MIN_CHUNK_BYTES, rowBytes)), unit);
             pool.parallelForInShares(Math.ceilDiv(rows, unit), grain, this);
         }
         this.input = null;
@@ -167,6 +180,17 @@ public final class MatMul implements RangeTask {
 
     @Override
     public void run(int from, int to, int worker) {
+        if (batched) {
+            for (int i = 0; i < count; i++) {
+                int a = Math.max(from, firstGroup[i]), b = Math.min(to, firstGroup[i + 1]);
+                if (a < b) {
+                    WeightMatrix w = matrices[i];
+                    multiply(w, i, (a - firstGroup[i]) * TileGemm.ROW_GROUP,
+                            Math.min(w.rows(), (b - firstGroup[i]) * TileGemm.ROW_GROUP), worker);
+                }
+            }
+            return;
+        }
         from *= unit;
         to = Math.min(totalRows, to * unit);
         int base = 0;
@@ -175,14 +199,21 @@ public final class MatMul implements RangeTask {
             int end = base + w.rows();
             if (from < end) {
                 int stop = Math.min(to, end);
-                if (columns) {
-                    Int16Gemm.multiplyColumns((Int16Tiles) w, input, outputs[i], from - base, stop - base, scratch[worker]);
-                } else {
-                    w.multiply(input, outputs[i], 0, w.rows(), from - base, stop - base, scratch[worker]);
-                }
+                multiply(w, i, from - base, stop - base, worker);
                 from = stop;
             }
             base = end;
+        }
+    }
+
+    /** Rows {@code [rowFrom, rowTo)} of matrix {@code i} on {@code worker}. */
+    private void multiply(WeightMatrix w, int i, int rowFrom, int rowTo, int worker) {
+        if (columns && w instanceof Int16Tiles tiles) {
+            Int16Gemm.multiplyColumns(tiles, input, outputs[i], rowFrom, rowTo, scratch[worker]);
+        } else if (columns) {
+            TileGemm.multiplyColumns(w, input, outputs[i], rowFrom, rowTo, scratch[worker].floats());
+        } else {
+            w.multiply(input, outputs[i], 0, w.rows(), rowFrom, rowTo, scratch[worker]);
         }
     }
 }

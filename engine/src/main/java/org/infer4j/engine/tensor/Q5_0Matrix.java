@@ -31,6 +31,11 @@ public record Q5_0Matrix(String name, MemorySegment data, int rows, int cols) im
     }
 
     @Override
+    public boolean batchesInFloatTiles() {
+        return true;
+    }
+
+    @Override
     public void multiply(Activations x, float[] out, int outOffset, int outStride, int rowFrom, int rowTo, Scratch scratch) {
         if (x.tokens() > 1) {
             TileGemm.multiply(this, x, out, outOffset, outStride, rowFrom, rowTo, scratch.floats());

@@ -106,10 +106,18 @@ sealed interface RowGroups permits InterleavedQ4_0, InterleavedQ4_K, Interleaved
      * For a re-laid tile's {@code dequantizeTile}: {@code work[32j + i]} is column j ({@code < width}, a multiple of
      * 16) of the group's row i; transposed 16 × 16 at a time ({@link Transpose}) into rows of {@code width} floats at
      * {@code work[at ..]}, of which the group's rows {@code [first, last)} (its first row is {@code base}) are copied
-     * to {@code dst[(r - rowFrom)·dstStride + column ..]}.
+     * to {@code dst[(r - rowFrom)·dstStride + column ..]}; a whole group is transposed straight into {@code dst}.
      */
     static void copyColumnsAsRows(float[] work, int width, int at, int base, int first, int last, int rowFrom,
                                   float[] dst, int dstStride, int column) {
+        if (first == base && last == base + GROUP) {
+            int d = (base - rowFrom) * dstStride + column;
+            for (int c = 0; c < width; c += 16) {
+                Transpose.block(work, GROUP * c, GROUP, dst, d + c, dstStride, 16);
+                Transpose.block(work, GROUP * c + 16, GROUP, dst, d + 16 * dstStride + c, dstStride, 16);
+            }
+            return;
+        }
         for (int c = 0; c < width; c += 16) {
             Transpose.block(work, GROUP * c, GROUP, work, at + c, width, 16);
             Transpose.block(work, GROUP * c + 16, GROUP, work, at + 16 * width + c, width, 16);

@@ -19,7 +19,9 @@ import jdk.incubator.vector.FloatVector;
  * <p>
  * Cache blocking: a group of up to {@value #ROW_GROUP} rows is dequantized {@value #K_CHUNK} columns at a time (64 KB
  * of floats, in L2), every panel of tokens passes over it while its chunk of input (64 KB) is hot, and the rows'
- * partial sums wait in a small tile of scratch until the last chunk, then go to {@code out} once.
+ * partial sums wait in a small tile of scratch until the last chunk, then go to {@code out} once (or, in columns,
+ * are summed in {@code out} itself, {@link #multiplyColumns}). The first chunk stores its sums rather than adding
+ * them to zeroed scratch (the fill was ~1% of a Qwen2.5-0.5B-shaped Q8_0 pp512).
  * The order of operations is fixed, so the same call gives the same bits every time.
  */
 final class TileGemm {
@@ -121,6 +123,21 @@ final class TileGemm {
      */
     static void multiply(WeightMatrix w, Activations x, float[] out, int outOffset, int outStride, int rowFrom, int rowTo,
                          float[] scratch) {
+        multiply(w, x, out, outOffset, outStride, rowFrom, rowTo, scratch, false);
+    }
+
+    /**
+     * As {@link #multiply} with the output in columns: {@code out[r·sumStride(tokens) + t] = dot(row r, x_t)}, the
+     * layout the kernel makes the sums in, so they are summed there and never transposed (tokens past the batch, up
+     * to the stride, hold no defined value). For a consumer that reads the products by row of the matrix, as
+     * {@link Activations#setQuantizedColumns} does.
+     */
+    static void multiplyColumns(WeightMatrix w, Activations x, float[] out, int rowFrom, int rowTo, float[] scratch) {
+        multiply(w, x, out, 0, 0, rowFrom, rowTo, scratch, true);
+    }
+
+    private static void multiply(WeightMatrix w, Activations x, float[] out, int outOffset, int outStride, int rowFrom,
+                                 int rowTo, float[] scratch, boolean columns) {
         float[] panels = x.panels(w.inputFormat());
         int tokens = x.tokens();
         int cols = w.cols();
@@ -135,33 +152,37 @@ final class TileGemm {
             throw new IllegalArgumentException("scratch of " + scratch.length + " floats, need " + scratchFloats(tokens));
         }
         int touched = 0;
+        float[] c = columns ? out : scratch;
         for (int g = rowFrom; g < rowTo; g += ROW_GROUP) {
             int groupRows = Math.min(ROW_GROUP, rowTo - g);
-            java.util.Arrays.fill(scratch, sums, sums + groupRows * sumStride, 0f);
+            int cBase = columns ? g * sumStride : sums;
             for (int k = 0; k < cols; k += K_CHUNK) {
                 int kLen = Math.min(K_CHUNK, cols - k);
+                boolean add = k > 0;
                 w.dequantizeTile(g, g + groupRows, k, k + kLen, scratch, K_CHUNK);
                 for (int p = 0; p < panelCount; p++) {
                     touched += touchNext(w, g, k, rowTo, p, panelCount);
                     int xo = p * cols * PANEL + k * PANEL;
                     int vectors = Math.ceilDiv(Math.min(PANEL, tokens - p * PANEL), Kernels.LANES);
-                    int so = sums + p * PANEL;
+                    int so = cBase + p * PANEL;
                     int r = 0;
                     for (; r + ROWS <= groupRows; r += ROWS) {
                         int wo = r * K_CHUNK;
                         int o = so + r * sumStride;
                         switch (vectors) {
-                            case 1 -> tile6x1(scratch, wo, kLen, sumRun, panels, xo, scratch, o, sumStride);
-                            case 2 -> tile6x2(scratch, wo, kLen, sumRun, panels, xo, scratch, o, sumStride);
-                            default -> tile6x4(scratch, wo, kLen, sumRun, panels, xo, scratch, o, sumStride);
+                            case 1 -> tile6x1(scratch, wo, kLen, sumRun, panels, xo, c, o, sumStride, add);
+                            case 2 -> tile6x2(scratch, wo, kLen, sumRun, panels, xo, c, o, sumStride, add);
+                            default -> tile6x4(scratch, wo, kLen, sumRun, panels, xo, c, o, sumStride, add);
                         }
                     }
                     for (; r < groupRows; r++) {
-                        tile1x4(scratch, r * K_CHUNK, kLen, sumRun, panels, xo, scratch, so + r * sumStride, sumStride);
+                        tile1x4(scratch, r * K_CHUNK, kLen, sumRun, panels, xo, c, so + r * sumStride, sumStride, add);
                     }
                 }
             }
-            storeSums(scratch, sums, sumStride, groupRows, tokens, out, outOffset, outStride, g);
+            if (!columns) {
+                storeSums(scratch, sums, sumStride, groupRows, tokens, out, outOffset, outStride, g);
+            }
         }
         // The touched bytes' sum goes where nothing reads it, the first row's padding of the partial-sum tile.
         scratch[sums + paddedTokens(tokens)] = touched;
@@ -200,9 +221,12 @@ final class TileGemm {
      * Rows {@code w[wo + i·K_CHUNK ..]} (i &lt; 6) · 4 vectors of tokens of the panel at {@code xo}, over {@code kLen}
      * columns in runs of {@code sumRun}, added to {@code c[co + i·cStride + v·LANES]}.
      */
-    static void tile6x4(float[] w, int wo, int kLen, int sumRun, float[] x, int xo, float[] c, int co, int cStride) {
+    static void tile6x4(float[] w, int wo, int kLen, int sumRun, float[] x, int xo, float[] c, int co, int cStride,
+                        boolean add) {
         final int n = Kernels.LANES;
         for (int run = 0; run < kLen; run += sumRun) {
+            // The first run of a row group's first chunk stores its sums: no zeroed scratch to add them to.
+            boolean sum = add || run > 0;
             FloatVector a00 = FloatVector.zero(Kernels.FLOATS), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00,
                     a12 = a00, a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00,
                     a33 = a00, a40 = a00, a41 = a00, a42 = a00, a43 = a00, a50 = a00, a51 = a00, a52 = a00, a53 = a00;
@@ -243,37 +267,40 @@ final class TileGemm {
                 a52 = x2.fma(b, a52);
                 a53 = x3.fma(b, a53);
             }
-            a00.add(FloatVector.fromArray(Kernels.FLOATS, c, co)).intoArray(c, co);
-            a01.add(FloatVector.fromArray(Kernels.FLOATS, c, co + n)).intoArray(c, co + n);
-            a02.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 2 * n)).intoArray(c, co + 2 * n);
-            a03.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 3 * n)).intoArray(c, co + 3 * n);
-            a10.add(FloatVector.fromArray(Kernels.FLOATS, c, co + cStride)).intoArray(c, co + cStride);
-            a11.add(FloatVector.fromArray(Kernels.FLOATS, c, co + cStride + n)).intoArray(c, co + cStride + n);
-            a12.add(FloatVector.fromArray(Kernels.FLOATS, c, co + cStride + 2 * n)).intoArray(c, co + cStride + 2 * n);
-            a13.add(FloatVector.fromArray(Kernels.FLOATS, c, co + cStride + 3 * n)).intoArray(c, co + cStride + 3 * n);
-            a20.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 2 * cStride)).intoArray(c, co + 2 * cStride);
-            a21.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 2 * cStride + n)).intoArray(c, co + 2 * cStride + n);
-            a22.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 2 * cStride + 2 * n)).intoArray(c, co + 2 * cStride + 2 * n);
-            a23.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 2 * cStride + 3 * n)).intoArray(c, co + 2 * cStride + 3 * n);
-            a30.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 3 * cStride)).intoArray(c, co + 3 * cStride);
-            a31.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 3 * cStride + n)).intoArray(c, co + 3 * cStride + n);
-            a32.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 3 * cStride + 2 * n)).intoArray(c, co + 3 * cStride + 2 * n);
-            a33.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 3 * cStride + 3 * n)).intoArray(c, co + 3 * cStride + 3 * n);
-            a40.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 4 * cStride)).intoArray(c, co + 4 * cStride);
-            a41.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 4 * cStride + n)).intoArray(c, co + 4 * cStride + n);
-            a42.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 4 * cStride + 2 * n)).intoArray(c, co + 4 * cStride + 2 * n);
-            a43.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 4 * cStride + 3 * n)).intoArray(c, co + 4 * cStride + 3 * n);
-            a50.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 5 * cStride)).intoArray(c, co + 5 * cStride);
-            a51.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 5 * cStride + n)).intoArray(c, co + 5 * cStride + n);
-            a52.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 5 * cStride + 2 * n)).intoArray(c, co + 5 * cStride + 2 * n);
-            a53.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 5 * cStride + 3 * n)).intoArray(c, co + 5 * cStride + 3 * n);
+            (sum ? a00.add(FloatVector.fromArray(Kernels.FLOATS, c, co)) : a00).intoArray(c, co);
+            (sum ? a01.add(FloatVector.fromArray(Kernels.FLOATS, c, co + n)) : a01).intoArray(c, co + n);
+            (sum ? a02.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 2 * n)) : a02).intoArray(c, co + 2 * n);
+            (sum ? a03.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 3 * n)) : a03).intoArray(c, co + 3 * n);
+            (sum ? a10.add(FloatVector.fromArray(Kernels.FLOATS, c, co + cStride)) : a10).intoArray(c, co + cStride);
+            (sum ? a11.add(FloatVector.fromArray(Kernels.FLOATS, c, co + cStride + n)) : a11).intoArray(c, co + cStride + n);
+            (sum ? a12.add(FloatVector.fromArray(Kernels.FLOATS, c, co + cStride + 2 * n)) : a12).intoArray(c, co + cStride + 2 * n);
+            (sum ? a13.add(FloatVector.fromArray(Kernels.FLOATS, c, co + cStride + 3 * n)) : a13).intoArray(c, co + cStride + 3 * n);
+            (sum ? a20.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 2 * cStride)) : a20).intoArray(c, co + 2 * cStride);
+            (sum ? a21.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 2 * cStride + n)) : a21).intoArray(c, co + 2 * cStride + n);
+            (sum ? a22.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 2 * cStride + 2 * n)) : a22).intoArray(c, co + 2 * cStride + 2 * n);
+            (sum ? a23.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 2 * cStride + 3 * n)) : a23).intoArray(c, co + 2 * cStride + 3 * n);
+            (sum ? a30.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 3 * cStride)) : a30).intoArray(c, co + 3 * cStride);
+            (sum ? a31.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 3 * cStride + n)) : a31).intoArray(c, co + 3 * cStride + n);
+            (sum ? a32.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 3 * cStride + 2 * n)) : a32).intoArray(c, co + 3 * cStride + 2 * n);
+            (sum ? a33.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 3 * cStride + 3 * n)) : a33).intoArray(c, co + 3 * cStride + 3 * n);
+            (sum ? a40.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 4 * cStride)) : a40).intoArray(c, co + 4 * cStride);
+            (sum ? a41.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 4 * cStride + n)) : a41).intoArray(c, co + 4 * cStride + n);
+            (sum ? a42.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 4 * cStride + 2 * n)) : a42).intoArray(c, co + 4 * cStride + 2 * n);
+            (sum ? a43.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 4 * cStride + 3 * n)) : a43).intoArray(c, co + 4 * cStride + 3 * n);
+            (sum ? a50.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 5 * cStride)) : a50).intoArray(c, co + 5 * cStride);
+            (sum ? a51.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 5 * cStride + n)) : a51).intoArray(c, co + 5 * cStride + n);
+            (sum ? a52.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 5 * cStride + 2 * n)) : a52).intoArray(c, co + 5 * cStride + 2 * n);
+            (sum ? a53.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 5 * cStride + 3 * n)) : a53).intoArray(c, co + 5 * cStride + 3 * n);
         }
     }
 
     /** As {@link #tile6x4} for a last panel of at most two vectors of tokens. */
-    static void tile6x2(float[] w, int wo, int kLen, int sumRun, float[] x, int xo, float[] c, int co, int cStride) {
+    static void tile6x2(float[] w, int wo, int kLen, int sumRun, float[] x, int xo, float[] c, int co, int cStride,
+                        boolean add) {
         final int n = Kernels.LANES;
         for (int run = 0; run < kLen; run += sumRun) {
+            // The first run of a row group's first chunk stores its sums: no zeroed scratch to add them to.
+            boolean sum = add || run > 0;
             FloatVector a00 = FloatVector.zero(Kernels.FLOATS), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00,
                     a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
             for (int k = run, end = Math.min(kLen, run + sumRun); k < end; k++) {
@@ -299,25 +326,28 @@ final class TileGemm {
                 a50 = x0.fma(b, a50);
                 a51 = x1.fma(b, a51);
             }
-            a00.add(FloatVector.fromArray(Kernels.FLOATS, c, co)).intoArray(c, co);
-            a01.add(FloatVector.fromArray(Kernels.FLOATS, c, co + n)).intoArray(c, co + n);
-            a10.add(FloatVector.fromArray(Kernels.FLOATS, c, co + cStride)).intoArray(c, co + cStride);
-            a11.add(FloatVector.fromArray(Kernels.FLOATS, c, co + cStride + n)).intoArray(c, co + cStride + n);
-            a20.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 2 * cStride)).intoArray(c, co + 2 * cStride);
-            a21.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 2 * cStride + n)).intoArray(c, co + 2 * cStride + n);
-            a30.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 3 * cStride)).intoArray(c, co + 3 * cStride);
-            a31.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 3 * cStride + n)).intoArray(c, co + 3 * cStride + n);
-            a40.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 4 * cStride)).intoArray(c, co + 4 * cStride);
-            a41.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 4 * cStride + n)).intoArray(c, co + 4 * cStride + n);
-            a50.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 5 * cStride)).intoArray(c, co + 5 * cStride);
-            a51.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 5 * cStride + n)).intoArray(c, co + 5 * cStride + n);
+            (sum ? a00.add(FloatVector.fromArray(Kernels.FLOATS, c, co)) : a00).intoArray(c, co);
+            (sum ? a01.add(FloatVector.fromArray(Kernels.FLOATS, c, co + n)) : a01).intoArray(c, co + n);
+            (sum ? a10.add(FloatVector.fromArray(Kernels.FLOATS, c, co + cStride)) : a10).intoArray(c, co + cStride);
+            (sum ? a11.add(FloatVector.fromArray(Kernels.FLOATS, c, co + cStride + n)) : a11).intoArray(c, co + cStride + n);
+            (sum ? a20.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 2 * cStride)) : a20).intoArray(c, co + 2 * cStride);
+            (sum ? a21.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 2 * cStride + n)) : a21).intoArray(c, co + 2 * cStride + n);
+            (sum ? a30.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 3 * cStride)) : a30).intoArray(c, co + 3 * cStride);
+            (sum ? a31.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 3 * cStride + n)) : a31).intoArray(c, co + 3 * cStride + n);
+            (sum ? a40.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 4 * cStride)) : a40).intoArray(c, co + 4 * cStride);
+            (sum ? a41.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 4 * cStride + n)) : a41).intoArray(c, co + 4 * cStride + n);
+            (sum ? a50.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 5 * cStride)) : a50).intoArray(c, co + 5 * cStride);
+            (sum ? a51.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 5 * cStride + n)) : a51).intoArray(c, co + 5 * cStride + n);
         }
     }
 
     /** As {@link #tile6x4} for a last panel of one vector of tokens. */
-    static void tile6x1(float[] w, int wo, int kLen, int sumRun, float[] x, int xo, float[] c, int co, int cStride) {
+    static void tile6x1(float[] w, int wo, int kLen, int sumRun, float[] x, int xo, float[] c, int co, int cStride,
+                        boolean add) {
         final int n = Kernels.LANES;
         for (int run = 0; run < kLen; run += sumRun) {
+            // The first run of a row group's first chunk stores its sums: no zeroed scratch to add them to.
+            boolean sum = add || run > 0;
             FloatVector a00 = FloatVector.zero(Kernels.FLOATS), a10 = a00, a20 = a00, a30 = a00, a40 = a00, a50 = a00;
             for (int k = run, end = Math.min(kLen, run + sumRun); k < end; k++) {
                 int xi = xo + k * PANEL;
@@ -335,19 +365,22 @@ final class TileGemm {
                 b = FloatVector.broadcast(Kernels.FLOATS, w[wo + k + 5 * K_CHUNK]);
                 a50 = x0.fma(b, a50);
             }
-            a00.add(FloatVector.fromArray(Kernels.FLOATS, c, co)).intoArray(c, co);
-            a10.add(FloatVector.fromArray(Kernels.FLOATS, c, co + cStride)).intoArray(c, co + cStride);
-            a20.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 2 * cStride)).intoArray(c, co + 2 * cStride);
-            a30.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 3 * cStride)).intoArray(c, co + 3 * cStride);
-            a40.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 4 * cStride)).intoArray(c, co + 4 * cStride);
-            a50.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 5 * cStride)).intoArray(c, co + 5 * cStride);
+            (sum ? a00.add(FloatVector.fromArray(Kernels.FLOATS, c, co)) : a00).intoArray(c, co);
+            (sum ? a10.add(FloatVector.fromArray(Kernels.FLOATS, c, co + cStride)) : a10).intoArray(c, co + cStride);
+            (sum ? a20.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 2 * cStride)) : a20).intoArray(c, co + 2 * cStride);
+            (sum ? a30.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 3 * cStride)) : a30).intoArray(c, co + 3 * cStride);
+            (sum ? a40.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 4 * cStride)) : a40).intoArray(c, co + 4 * cStride);
+            (sum ? a50.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 5 * cStride)) : a50).intoArray(c, co + 5 * cStride);
         }
     }
 
     /** One row · a whole panel: the rows of a group left over after its micro-tiles. */
-    static void tile1x4(float[] w, int wo, int kLen, int sumRun, float[] x, int xo, float[] c, int co, int cStride) {
+    static void tile1x4(float[] w, int wo, int kLen, int sumRun, float[] x, int xo, float[] c, int co, int cStride,
+                        boolean add) {
         final int n = Kernels.LANES;
         for (int run = 0; run < kLen; run += sumRun) {
+            // The first run of a row group's first chunk stores its sums: no zeroed scratch to add them to.
+            boolean sum = add || run > 0;
             FloatVector a00 = FloatVector.zero(Kernels.FLOATS), a01 = a00, a02 = a00, a03 = a00;
             for (int k = run, end = Math.min(kLen, run + sumRun); k < end; k++) {
                 int xi = xo + k * PANEL;
@@ -361,10 +394,10 @@ final class TileGemm {
                 a02 = x2.fma(b, a02);
                 a03 = x3.fma(b, a03);
             }
-            a00.add(FloatVector.fromArray(Kernels.FLOATS, c, co)).intoArray(c, co);
-            a01.add(FloatVector.fromArray(Kernels.FLOATS, c, co + n)).intoArray(c, co + n);
-            a02.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 2 * n)).intoArray(c, co + 2 * n);
-            a03.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 3 * n)).intoArray(c, co + 3 * n);
+            (sum ? a00.add(FloatVector.fromArray(Kernels.FLOATS, c, co)) : a00).intoArray(c, co);
+            (sum ? a01.add(FloatVector.fromArray(Kernels.FLOATS, c, co + n)) : a01).intoArray(c, co + n);
+            (sum ? a02.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 2 * n)) : a02).intoArray(c, co + 2 * n);
+            (sum ? a03.add(FloatVector.fromArray(Kernels.FLOATS, c, co + 3 * n)) : a03).intoArray(c, co + 3 * n);
         }
     }
 }

@@ -35,6 +35,14 @@ public sealed interface WeightMatrix permits F32Matrix, F16Matrix, BF16Matrix, Q
      */
     void multiply(Activations x, float[] out, int outOffset, int outStride, int rowFrom, int rowTo, Scratch scratch);
 
+    /**
+     * Whether {@link #multiply} hands a batch to {@link TileGemm} (tiles dequantized to floats), which can also write
+     * the products in columns ({@link MatMul#multiplyColumns}).
+     */
+    default boolean batchesInFloatTiles() {
+        return false;
+    }
+
     /** Floats of scratch {@link #multiply} needs per worker. */
     default int scratchFloats() {
         return cols();

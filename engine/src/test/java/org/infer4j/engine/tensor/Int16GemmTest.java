@@ -1,7 +1,6 @@
 package org.infer4j.engine.tensor;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -17,8 +16,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * The int16 path of the batched product ({@link Int16Gemm}); {@link TileGemmTest} checks it against the one-token
  * kernels on uneven shapes. Here: its tiles give back the weights, the blocks whose int16 sums reach the
- * largest magnitudes the formats allow are summed without overflow, and a batch's products in columns and its
- * int16 panels laid out from columns are those of the batch in rows, bit for bit.
+ * largest magnitudes the formats allow are summed without overflow. {@link ColumnsTest} checks its products in
+ * columns.
  */
 class Int16GemmTest {
     private static WorkerPool pool;
@@ -165,102 +164,5 @@ class Int16GemmTest {
                         .isCloseTo(expected, Offset.offset(1e-6 * 945 * Math.abs(value) * cols));
             }
         }
-    }
-
-    /**
-     * A batch's products written in columns ({@link MatMul#multiplyColumns}) are the products in rows, bit for bit,
-     * transposed: batches of whole and partial panels (the last of one vector or two), two matrices of uneven rows
-     * (partial row groups and micro-tiles), Q4_0 and Q4_K.
-     */
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K"})
-    void productsInColumnsAreTheProductsInRowsTransposed(GgmlType type) {
-        Random rnd = new Random(11);
-        int cols = 512;
-        int[] rowCounts = {101, 37};
-        WeightMatrix[] m = new WeightMatrix[2];
-        for (int i = 0; i < 2; i++) {
-            int n = rowCounts[i] * cols;
-            byte[] bytes = type == GgmlType.Q4_0
-                    ? Quantizer.encode(type, WeightMatrixTest.randomFloats(rnd, n), 0, n)
-                    : QuantizedMatrixTest.randomBlocks(type, rnd, n / type.blockSize());
-            m[i] = WeightMatrix.of("w" + i, type, MemorySegment.ofArray(bytes), rowCounts[i], cols);
-        }
-        for (int tokens : new int[] {2, 17, TileGemm.PANEL, TileGemm.PANEL + 40, 2 * TileGemm.PANEL + 3}) {
-            Activations x = new Activations(tokens, cols);
-            float[] values = WeightMatrixTest.randomFloats(rnd, tokens * cols);
-            MatMul matmul = new MatMul(pool, cols);
-            float[][] rows = {new float[tokens * rowCounts[0]], new float[tokens * rowCounts[1]]};
-            System.arraycopy(values, 0, x.values(), 0, values.length);
-            x.set(tokens, cols);
-            matmul.multiply(m[0], rows[0], m[1], rows[1], x);
-            int stride = MatMul.columnStride(tokens);
-            float[][] columns = {new float[rowCounts[0] * stride], new float[rowCounts[1] * stride]};
-            x.set(tokens, cols);
-            matmul.multiplyColumns(m[0], columns[0], m[1], columns[1], x);
-            for (int i = 0; i < 2; i++) {
-                for (int r = 0; r < rowCounts[i]; r++) {
-                    for (int t = 0; t < tokens; t++) {
-                        assertThat(columns[i][r * stride + t]).as("%s matrix %d row %d token %d of %d", type, i, r, t, tokens)
-                                .isEqualTo(rows[i][t * rowCounts[i] + r]);
-                    }
-                }
-            }
-        }
-    }
-
-    /**
-     * A batch given in columns ({@link Activations#setQuantizedColumns}) is laid out as the same int16 panels, values
-     * and scales bit for bit, as the batch in rows quantized to Q8_0: whole and partial panels, tokens of very
-     * different magnitudes, an all-zero block, and garbage past the batch in the columns that must not be read.
-     */
-    @Test
-    void panelsFromColumnsAreThePanelsFromRows() {
-        Random rnd = new Random(12);
-        int cols = 96;
-        for (int tokens : new int[] {2, 16, 33, TileGemm.PANEL, TileGemm.PANEL + 17, 3 * TileGemm.PANEL}) {
-            float[] values = new float[tokens * cols];
-            for (int t = 0; t < tokens; t++) {
-                float magnitude = (float) Math.pow(10, rnd.nextInt(7) - 3);
-                for (int c = 0; c < cols; c++) {
-                    values[t * cols + c] = c >= 32 && c < 64 && t % 5 == 0 ? 0f : (float) rnd.nextGaussian() * magnitude;
-                }
-            }
-            int stride = MatMul.columnStride(tokens);
-            float[] columns = new float[cols * stride];
-            Arrays.fill(columns, Float.NaN);
-            for (int t = 0; t < tokens; t++) {
-                for (int c = 0; c < cols; c++) {
-                    columns[c * stride + t] = values[t * cols + c];
-                }
-            }
-            Activations fromRows = new Activations(tokens, cols);
-            System.arraycopy(values, 0, fromRows.values(), 0, values.length);
-            fromRows.set(tokens, cols);
-            fromRows.prepare(InputFormat.Q8_0, true, false, pool);
-            Activations fromColumns = new Activations(tokens, cols);
-            fromColumns.setQuantizedColumns(columns, stride, tokens, cols, pool);
-            fromColumns.prepare(InputFormat.Q8_0, true, false, pool);
-            Int16Panels expected = fromRows.int16Panels(InputFormat.Q8_0);
-            Int16Panels actual = fromColumns.int16Panels(InputFormat.Q8_0);
-            int padded = TileGemm.paddedTokens(tokens);
-            assertThat(Arrays.copyOf(actual.values(InputFormat.Q8_0), padded * cols)).as("values, %d tokens", tokens)
-                    .isEqualTo(Arrays.copyOf(expected.values(InputFormat.Q8_0), padded * cols));
-            assertThat(Arrays.copyOf(actual.scales(InputFormat.Q8_0), padded * cols / 32)).as("scales, %d tokens", tokens)
-                    .isEqualTo(Arrays.copyOf(expected.scales(InputFormat.Q8_0), padded * cols / 32));
-        }
-    }
-
-    /** A batch set in columns is read only as its int16 panels; after {@code set} the rows' forms work again. */
-    @Test
-    void aBatchSetInColumnsHasNoOtherForm() {
-        int tokens = 3, cols = 32;
-        Activations x = new Activations(tokens, cols);
-        x.setQuantizedColumns(new float[cols * MatMul.columnStride(tokens)], MatMul.columnStride(tokens), tokens, cols, pool);
-        // The rows were never written: their Q8_0 form (or any other) is not there to be had.
-        assertThatThrownBy(() -> x.prepare(InputFormat.Q8_0))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("columns");
-        x.set(tokens, cols);
-        x.prepare(InputFormat.Q8_0);
     }
 }
