@@ -100,15 +100,15 @@ final class Int16Gemm {
         }
         int touched = 0;
         float[] c = columns ? out : scratch;
-        for (int g = rowFrom; g < rowTo; g += ROW_GROUP) {
-            int groupRows = Math.min(ROW_GROUP, rowTo - g);
+        for (int g = rowFrom, groupRows; g < rowTo; g += groupRows) {
+            groupRows = TileGemm.groupEnd(g, rowTo) - g;
             int cBase = columns ? g * sumStride : sums;
             for (int k = 0; k < cols; k += K_CHUNK) {
                 int kLen = Math.min(K_CHUNK, cols - k);
                 w.int16Tile(g, g + groupRows, k, k + kLen, ints, K_CHUNK, scratch, scaleAt, biasAt, CHUNK_BLOCKS);
                 int chunkBlocks = kLen / BLOCK;
                 for (int p = 0; p < panelCount; p++) {
-                    touched += TileGemm.touchNext(w, g, k, rowTo, p, panelCount);
+                    touched += TileGemm.touchNext(w, g, g + groupRows, k, rowTo, p, panelCount);
                     int xo = p * cols * PANEL + k * PANEL;
                     int so = (p * blocks + k / BLOCK) * PANEL;
                     int co = cBase + p * PANEL;

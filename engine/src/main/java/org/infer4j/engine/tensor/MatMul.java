@@ -29,7 +29,9 @@ public final class MatMul implements RangeTask {
     private int totalRows;
     /** One token: rows per index of the parallel range, which runs over the matrices' rows end to end. */
     private int unit = 1;
-    /** A batch: each matrix's first index of the parallel range, one per row group of its rows; then their end. */
+    /** A batch: rows per index of the parallel range, half a row group (whole micro-tiles). */
+    private static final int HALF_GROUP = TileGemm.ROW_GROUP / 2;
+    /** A batch: each matrix's first index of the parallel range, one per half row group of its rows; then their end. */
     private final int[] firstGroup = new int[4];
     private boolean batched;
     /** Outputs in columns ({@link #multiplyColumns}). */
@@ -134,18 +136,20 @@ public final class MatMul implements RangeTask {
         this.totalRows = rows;
         this.batched = batched;
         if (batched) {
-            // A batch is handed out in whole row groups of each matrix, counted from its first row: every chunk
-            // streams the batch's input through the cache as few times as it can, ends in no slow partial
-            // micro-tile, and starts where a re-laid group of 32 rows does (RowGroups), whose tiles are then
-            // transposed straight into place; the concatenated rows in micro-tiles cut a group at most chunk starts
-            // of the second and third matrix (4864 gate rows are not a whole number of micro-tiles).
-            int groups = 0;
+            // A batch is handed out in halves of row groups of each matrix, counted from its first row, two or more
+            // at a time: every chunk streams the batch's input through the cache as few times as it can, ends in no
+            // slow partial micro-tile, and its row groups (TileGemm.groupEnd) hold whole re-laid groups of 32 rows
+            // (RowGroups), which are transposed straight into place. Before, the matrices' rows end to end in
+            // micro-tiles cut a group at most row groups of up (4864 gate rows are not whole micro-tiles), and
+            // both sides dequantized it; whole row groups alone left a thread idle for up to one of them at the end
+            // of a 896-row matrix (9.3 groups).
+            int halves = 0;
             for (int i = 0; i < n; i++) {
-                firstGroup[i] = groups;
-                groups += Math.ceilDiv(matrices[i].rows(), TileGemm.ROW_GROUP);
+                firstGroup[i] = halves;
+                halves += Math.ceilDiv(matrices[i].rows(), HALF_GROUP);
             }
-            firstGroup[n] = groups;
-            pool.parallelFor(groups, 1, this);
+            firstGroup[n] = halves;
+            pool.parallelFor(halves, 2, this);
         } else {
             // One token is handed out in whole pairs of groups of interleaved rows (RowGroups), so no chunk cuts a
             // group (a cut group is computed whole for the rows on each side of the cut) nor a pair that Q4_0
@@ -185,8 +189,8 @@ public final class MatMul implements RangeTask {
                 int a = Math.max(from, firstGroup[i]), b = Math.min(to, firstGroup[i + 1]);
                 if (a < b) {
                     WeightMatrix w = matrices[i];
-                    multiply(w, i, (a - firstGroup[i]) * TileGemm.ROW_GROUP,
-                            Math.min(w.rows(), (b - firstGroup[i]) * TileGemm.ROW_GROUP), worker);
+                    multiply(w, i, (a - firstGroup[i]) * HALF_GROUP, Math.min(w.rows(), (b - firstGroup[i]) * HALF_GROUP),
+                            worker);
                 }
             }
             return;

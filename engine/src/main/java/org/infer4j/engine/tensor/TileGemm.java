@@ -47,16 +47,16 @@ final class TileGemm {
     private TileGemm() {}
 
     /**
-     * Touches panel {@code panel}'s share (of {@code panelCount}) of the tile after the one at row group {@code g},
-     * columns from {@code k}, of a range ending at {@code rowTo} (see {@link #touch}): in the file for its rows from
+     * Touches panel {@code panel}'s share (of {@code panelCount}) of the tile after the one at row group
+     * {@code [g, groupEnd)}, columns from {@code k}, of a range ending at {@code rowTo} (see {@link #touch}): in the file for its rows from
      * {@link WeightMatrix#relaidRows} on, in the re-laid copy for those before; returns the bytes' sum.
      */
-    static int touchNext(WeightMatrix w, int g, int k, int rowTo, int panel, int panelCount) {
+    static int touchNext(WeightMatrix w, int g, int groupEnd, int k, int rowTo, int panel, int panelCount) {
         // The tile after this one: this group's next columns, else the next group's first ones (none after the last).
         int cols = w.cols();
         boolean lastChunk = k + K_CHUNK >= cols;
-        int nextRow = lastChunk ? g + ROW_GROUP : g;
-        int nextRows = Math.max(0, Math.min(ROW_GROUP, rowTo - nextRow));
+        int nextRow = lastChunk ? groupEnd : g;
+        int nextRows = Math.max(0, (lastChunk ? groupEnd(groupEnd, rowTo) : groupEnd) - nextRow);
         int nextCol = lastChunk ? 0 : k + K_CHUNK;
         int rowFloor = w.relaidRows();
         int touchRows = Math.ceilDiv(nextRows, panelCount);
@@ -95,6 +95,16 @@ final class TileGemm {
             sum += data.get(ValueLayout.JAVA_BYTE, row + last);
         }
         return sum;
+    }
+
+    /**
+     * Where the row group from row {@code g} of a range ending at {@code rowTo} ends: at the next multiple of
+     * {@value #ROW_GROUP} rows of the matrix. A range that starts half a group in ({@link MatMul} hands a batch out
+     * in halves of groups) first takes the half to it; the groups after it then hold whole re-laid groups of 32 rows
+     * ({@link RowGroups}), which a cut would make both sides dequantize.
+     */
+    static int groupEnd(int g, int rowTo) {
+        return Math.min(rowTo, g + ROW_GROUP - g % ROW_GROUP);
     }
 
     /** Floats of per-worker scratch {@link #multiply} needs for a batch of {@code tokens}. */
@@ -153,15 +163,15 @@ final class TileGemm {
         }
         int touched = 0;
         float[] c = columns ? out : scratch;
-        for (int g = rowFrom; g < rowTo; g += ROW_GROUP) {
-            int groupRows = Math.min(ROW_GROUP, rowTo - g);
+        for (int g = rowFrom, groupRows; g < rowTo; g += groupRows) {
+            groupRows = groupEnd(g, rowTo) - g;
             int cBase = columns ? g * sumStride : sums;
             for (int k = 0; k < cols; k += K_CHUNK) {
                 int kLen = Math.min(K_CHUNK, cols - k);
                 boolean add = k > 0;
                 w.dequantizeTile(g, g + groupRows, k, k + kLen, scratch, K_CHUNK);
                 for (int p = 0; p < panelCount; p++) {
-                    touched += touchNext(w, g, k, rowTo, p, panelCount);
+                    touched += touchNext(w, g, g + groupRows, k, rowTo, p, panelCount);
                     int xo = p * cols * PANEL + k * PANEL;
                     int vectors = Math.ceilDiv(Math.min(PANEL, tokens - p * PANEL), Kernels.LANES);
                     int so = cBase + p * PANEL;
