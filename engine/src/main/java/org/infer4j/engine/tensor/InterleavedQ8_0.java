@@ -94,36 +94,30 @@ record InterleavedQ8_0(MemorySegment tiles, int groupedRows, int cols) implement
 
     /**
      * {@link WeightMatrix#dequantizeTile} for rows {@code [rowFrom, rowTo)} within the groups: per group and block the
-     * 32 columns of all 32 rows in float lanes, into {@code work} (column-major), then transposed into place
-     * ({@link Transpose}) and copied row by row.
+     * 32 × 32 quants transposed into rows while still bytes ({@link ByteTranspose}), then each row widened to floats
+     * and scaled into place. Widening the columns and transposing the floats (16 × 16 at a time) was ~4% of a
+     * Qwen2.5-0.5B-shaped Q8_0 pp512 on a Zen 4.
      */
     void dequantizeTile(int rowFrom, int rowTo, int colFrom, int colTo, float[] dst, int dstStride) {
-        float[] work = WORK.get();
+        byte[] rows = ByteTranspose.work();
         for (int g = rowFrom / GROUP; g * GROUP < rowTo; g++) {
             int base = g * GROUP;
             int first = Math.max(rowFrom, base), last = Math.min(rowTo, base + GROUP);
             for (int b = colFrom / 32; b < colTo / 32; b++) {
                 long t = tileAt(g, b);
-                for (int i = 0; i < GROUP; i++) {
-                    work[2048 + i] = QuantLanes.half(tiles, t + 2 * i);
+                ByteTranspose.rows(tiles, t + QUANTS, rows);
+                for (int r = first; r < last; r++) {
+                    int i = r - base;
+                    float d = QuantLanes.half(tiles, t + 2 * i);
+                    int o = (r - rowFrom) * dstStride + 32 * b - colFrom;
+                    ((FloatVector) ByteVector.fromArray(ByteVector.SPECIES_128, rows, 32 * i)
+                            .convertShape(VectorOperators.B2F, Kernels.FLOATS, 0)).mul(d).intoArray(dst, o);
+                    ((FloatVector) ByteVector.fromArray(ByteVector.SPECIES_128, rows, 32 * i + 16)
+                            .convertShape(VectorOperators.B2F, Kernels.FLOATS, 0)).mul(d).intoArray(dst, o + 16);
                 }
-                FloatVector d0 = FloatVector.fromArray(Kernels.FLOATS, work, 2048);
-                FloatVector d1 = FloatVector.fromArray(Kernels.FLOATS, work, 2048 + 16);
-                for (int j = 0; j < 32; j++) {
-                    IntVector q = ((ShortVector) ByteVector.fromMemorySegment(BYTES, tiles, t + QUANTS + GROUP * j, Kernels.LE)
-                            .convertShape(VectorOperators.B2S, SHORTS, 0)).reinterpretAsInts();
-                    ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                            .convert(VectorOperators.I2F, 0)).mul(d0).intoArray(work, 32 * j);
-                    ((FloatVector) q.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
-                            .mul(d1).intoArray(work, 32 * j + 16);
-                }
-                RowGroups.copyColumnsAsRows(work, 32, 1024, base, first, last, rowFrom, dst, dstStride, 32 * b - colFrom);
             }
         }
     }
-
-    /** A worker's space for {@link #dequantizeTile}: 32 columns of 32 rows, the same as 32 rows of 32, 32 d. */
-    private static final ThreadLocal<float[]> WORK = ThreadLocal.withInitial(() -> new float[2048 + GROUP]);
 
     @Override
     public void multiply(Activations x, float[] out, int outOffset, int groupFrom, int groupTo) {

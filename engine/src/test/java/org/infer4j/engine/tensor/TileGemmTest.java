@@ -137,6 +137,33 @@ class TileGemmTest {
         }
     }
 
+    /**
+     * The tiles of rows held by a re-laid copy ({@link RowGroups}: whole groups of 32) against those rows as
+     * {@code dequantizeRow} gives them, value for value: a range that starts and ends inside groups, crosses into
+     * the rows past them, and whole groups.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.EnumSource(value = GgmlType.class, names = {"Q8_0", "Q6_K", "Q4_0", "Q4_K"})
+    void relaidTilesDequantizeLikeRows(GgmlType type) {
+        Random rnd = new Random(31 + type.ordinal());
+        int rows = 75, cols = 1024;
+        WeightMatrix m = matrix(type, rows, cols, rnd);
+        int block = type.blockSize();
+        float[] row = new float[cols];
+        for (int[] range : new int[][] {{5, 70}, {0, 64}, {32, 75}}) {
+            int colFrom = block, colTo = cols - block, stride = colTo - colFrom + 3;
+            float[] tile = new float[rows * stride];
+            m.dequantizeTile(range[0], range[1], colFrom, colTo, tile, stride);
+            for (int r = range[0]; r < range[1]; r++) {
+                m.dequantizeRow(r, row, 0);
+                for (int c = colFrom; c < colTo; c++) {
+                    assertThat(tile[(r - range[0]) * stride + c - colFrom]).as("rows %d-%d: row %d col %d", range[0],
+                            range[1], r, c).isEqualTo(row[c]);
+                }
+            }
+        }
+    }
+
     static Stream<GgmlType> types() {
         return Stream.of(TYPES);
     }
