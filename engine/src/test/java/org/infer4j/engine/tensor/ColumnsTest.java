@@ -3,7 +3,6 @@ package org.infer4j.engine.tensor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.Random;
 import org.infer4j.gguf.GgmlType;
@@ -160,11 +159,6 @@ class ColumnsTest {
     }
 
     private static WeightMatrix matrix(GgmlType type, int rows, int cols, Random rnd) {
-        byte[] bytes = switch (type) {
-            case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 ->
-                    Quantizer.encode(type, WeightMatrixTest.randomFloats(rnd, rows * cols), 0, rows * cols);
-            default -> QuantizedMatrixTest.randomBlocks(type, rnd, rows * cols / type.blockSize());
-        };
-        return WeightMatrix.of(type + "-" + rows + "x" + cols, type, MemorySegment.ofArray(bytes), rows, cols);
+        return TileGemmTest.matrix(type, rows, cols, rnd);
     }
 }

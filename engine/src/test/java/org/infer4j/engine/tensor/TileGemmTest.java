@@ -168,7 +168,8 @@ class TileGemmTest {
         return Stream.of(TYPES);
     }
 
-    private static WeightMatrix matrix(GgmlType type, int rows, int cols, Random rnd) {
+    /** A matrix of random weights of {@code type} (finite values for the float and legacy types). */
+    static WeightMatrix matrix(GgmlType type, int rows, int cols, Random rnd) {
         byte[] bytes = switch (type) {
             case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 ->
                     Quantizer.encode(type, WeightMatrixTest.randomFloats(rnd, rows * cols), 0, rows * cols);
