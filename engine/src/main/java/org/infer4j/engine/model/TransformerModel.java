@@ -345,8 +345,6 @@ final class TransformerModel implements LanguageModel {
         }
     }
 
-    /** x[t] += bias for each of {@code rows} rows of bias.length; nothing if bias is null. */
-
     private static void addInPlace(float[] x, int offset, float[] y) {
         for (int i = 0; i < y.length; i++) {
             x[offset + i] += y[i];

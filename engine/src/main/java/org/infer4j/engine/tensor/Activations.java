@@ -174,9 +174,7 @@ public final class Activations {
                 throw new IllegalArgumentException("columns of " + tokens + "x" + cols + " (stride " + stride
                         + ") for Q8_0 panels");
             }
-            if (q8Panels == null) {
-                q8Panels = new float[TileGemm.paddedTokens(maxTokens) * maxCols];
-            }
+            q8Panels = allocated(q8Panels);
             columnSource = columns;
             columnStride = stride;
             run(pool, cols / Q8_BLOCK, 1, panelsFromColumnsTask);
@@ -498,14 +496,17 @@ public final class Activations {
 
     /** Lays out the prepared form {@code source} as panels into {@code panels} (allocated on first use); returns it. */
     private float[] layOutPanels(InputFormat source, float[] panels, WorkerPool pool) {
-        if (panels == null) {
-            panels = new float[TileGemm.paddedTokens(maxTokens) * maxCols];
-        }
+        panels = allocated(panels);
         panelSource = source;
         panelTarget = panels;
         run(pool, Math.ceilDiv(cols, PANEL_STRIP), 1, panelTask);
         panelTarget = null;
         return panels;
+    }
+
+    /** {@code panels}, or room for the panels of the largest batch if it is null. */
+    private float[] allocated(float[] panels) {
+        return panels != null ? panels : new float[TileGemm.paddedTokens(maxTokens) * maxCols];
     }
 
     /**

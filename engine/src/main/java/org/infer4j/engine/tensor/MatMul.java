@@ -32,7 +32,7 @@ public final class MatMul implements RangeTask {
     /** A batch: rows per index of the parallel range, half a row group (whole micro-tiles). */
     private static final int HALF_GROUP = TileGemm.ROW_GROUP / 2;
     /** A batch: each matrix's first index of the parallel range, one per half row group of its rows; then their end. */
-    private final int[] firstGroup = new int[4];
+    private final int[] firstHalf = new int[4];
     private boolean batched;
     /** Outputs in columns ({@link #multiplyColumns}). */
     private boolean columns;
@@ -145,10 +145,10 @@ public final class MatMul implements RangeTask {
             // of a 896-row matrix (9.3 groups).
             int halves = 0;
             for (int i = 0; i < n; i++) {
-                firstGroup[i] = halves;
+                firstHalf[i] = halves;
                 halves += Math.ceilDiv(matrices[i].rows(), HALF_GROUP);
             }
-            firstGroup[n] = halves;
+            firstHalf[n] = halves;
             pool.parallelFor(halves, 2, this);
         } else {
             // One token is handed out in whole pairs of groups of interleaved rows (RowGroups), so no chunk cuts a
@@ -186,10 +186,10 @@ public final class MatMul implements RangeTask {
     public void run(int from, int to, int worker) {
         if (batched) {
             for (int i = 0; i < count; i++) {
-                int a = Math.max(from, firstGroup[i]), b = Math.min(to, firstGroup[i + 1]);
+                int a = Math.max(from, firstHalf[i]), b = Math.min(to, firstHalf[i + 1]);
                 if (a < b) {
                     WeightMatrix w = matrices[i];
-                    multiply(w, i, (a - firstGroup[i]) * HALF_GROUP, Math.min(w.rows(), (b - firstGroup[i]) * HALF_GROUP),
+                    multiply(w, i, (a - firstHalf[i]) * HALF_GROUP, Math.min(w.rows(), (b - firstHalf[i]) * HALF_GROUP),
                             worker);
                 }
             }

@@ -110,19 +110,15 @@ sealed interface RowGroups permits InterleavedQ4_0, InterleavedQ4_K, Interleaved
      */
     static void copyColumnsAsRows(float[] work, int width, int at, int base, int first, int last, int rowFrom,
                                   float[] dst, int dstStride, int column) {
-        if (first == base && last == base + GROUP) {
-            int d = (base - rowFrom) * dstStride + column;
-            for (int c = 0; c < width; c += 16) {
-                Transpose.block(work, GROUP * c, GROUP, dst, d + c, dstStride, 16);
-                Transpose.block(work, GROUP * c + 16, GROUP, dst, d + 16 * dstStride + c, dstStride, 16);
-            }
-            return;
-        }
+        boolean whole = first == base && last == base + GROUP;
+        float[] to = whole ? dst : work;
+        int toAt = whole ? (base - rowFrom) * dstStride + column : at;
+        int toStride = whole ? dstStride : width;
         for (int c = 0; c < width; c += 16) {
-            Transpose.block(work, GROUP * c, GROUP, work, at + c, width, 16);
-            Transpose.block(work, GROUP * c + 16, GROUP, work, at + 16 * width + c, width, 16);
+            Transpose.block(work, GROUP * c, GROUP, to, toAt + c, toStride, 16);
+            Transpose.block(work, GROUP * c + 16, GROUP, to, toAt + 16 * toStride + c, toStride, 16);
         }
-        for (int r = first; r < last; r++) {
+        for (int r = first; r < last && !whole; r++) {
             System.arraycopy(work, at + width * (r - base), dst, (r - rowFrom) * dstStride + column, width);
         }
     }

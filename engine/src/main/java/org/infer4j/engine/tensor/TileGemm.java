@@ -53,8 +53,9 @@ final class TileGemm {
 
     /**
      * Touches panel {@code panel}'s share (of {@code panelCount}) of the tile after the one at row group
-     * {@code [g, groupEnd)}, columns from {@code k}, of a range ending at {@code rowTo} (see {@link #touch}): in the file for its rows from
-     * {@link WeightMatrix#relaidRows} on, in the re-laid copy for those before; returns the bytes' sum.
+     * {@code [g, groupEnd)}, columns from {@code k}, of a range ending at {@code rowTo} (see {@link #touch}): in the
+     * file for its rows from {@link WeightMatrix#relaidRows} on, in the re-laid copy for those before; returns the
+     * bytes' sum.
      */
     static int touchNext(WeightMatrix w, int g, int groupEnd, int k, int rowTo, int panel, int panelCount) {
         // The tile after this one: this group's next columns, else the next group's first ones (none after the last).
