@@ -27,6 +27,10 @@ public final class WorkerPool implements AutoCloseable {
     /** Per worker in {@link #parallelForInShares}: what is left of its share, {@code front << 32 | back}. */
     private final AtomicLongArray shares;
     private boolean inShares;
+    /** In {@link #parallelForGuided}: chunks cut from what is left, {@link #chunk} the least. */
+    private boolean guided;
+    /** In {@link #parallelForGuided}: the largest chunk. */
+    private int largest;
     private final AtomicInteger running = new AtomicInteger();
     /** Per helper: true from just before it parks until it sees a new generation. */
     private final AtomicIntegerArray parking;
@@ -118,6 +122,36 @@ public final class WorkerPool implements AutoCloseable {
         run(task, count, chunkSize, true);
     }
 
+    /**
+     * As {@link #parallelFor(int, int, RangeTask)} with chunks that shrink towards the end: {@code 1 / (2·threads)} of
+     * the indices not yet handed out, at least {@code grain} and at most the chunk {@code parallelFor} would take. Equal
+     * chunks left one worker waiting for up to a whole chunk of the other's at the end of every task; here the last
+     * chunks are {@code grain}, so the workers finish within one of those of each other. The cap keeps the early chunks
+     * as small as {@code parallelFor}'s: a worker that gets less CPU for a while (the machine is shared) holds no large
+     * piece of the task (a quarter of it, uncapped, at two threads).
+     */
+    public void parallelForGuided(int count, int grain, RangeTask task) {
+        if (closed) {
+            throw new IllegalStateException("worker pool is closed");
+        }
+        if (count <= 0) {
+            return;
+        }
+        int least = Math.max(1, grain);
+        if (threads == 1 || count <= least) {
+            task.run(0, count, 0);
+            return;
+        }
+        largest = Math.max(least, Math.ceilDiv(count, threads * CHUNKS_PER_THREAD));
+        nextChunk.set(0);
+        guided = true;
+        try {
+            run(task, count, least, false);
+        } finally {
+            guided = false;
+        }
+    }
+
     private static long pack(int front, int back) {
         return (long) front << 32 | back & 0xFFFFFFFFL;
     }
@@ -172,6 +206,15 @@ public final class WorkerPool implements AutoCloseable {
         int c = chunk;
         if (inShares) {
             workInShares(worker, t, c);
+            return;
+        }
+        if (guided) {
+            for (int i = nextChunk.get(); i < n; i = nextChunk.get()) {
+                int to = Math.min(n, i + Math.min(largest, Math.max(c, (n - i) / (2 * threads))));
+                if (nextChunk.compareAndSet(i, to)) {
+                    t.run(i, to, worker);
+                }
+            }
             return;
         }
         for (int i = nextChunk.getAndIncrement(); i < c; i = nextChunk.getAndIncrement()) {

@@ -100,6 +100,61 @@ class WorkerPoolTest {
     }
 
     @Test
+    void guidedEveryIndexRunsExactlyOnceInChunksThatShrinkToTheGrain() {
+        try (WorkerPool pool = new WorkerPool(3)) {
+            for (int round = 0; round < 200; round++) {
+                int n = 1 + round * 7;
+                int grain = 1 + round % 4;
+                AtomicIntegerArray hits = new AtomicIntegerArray(n);
+                java.util.List<int[]> chunks = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+                pool.parallelForGuided(n, grain, (from, to, worker) -> {
+                    assertThat(worker).isBetween(0, 2);
+                    chunks.add(new int[] {from, to});
+                    hit(hits, from, to);
+                });
+                assertEveryIndexOnce(hits);
+                if (n <= grain) {
+                    assertThat(chunks).hasSize(1);
+                    continue;
+                }
+                // In the order they were handed out: a sixth (2 · 3 workers) of what was left, at least the grain, at
+                // most parallelFor's chunk (24 of them at 3 workers).
+                int largest = Math.max(grain, Math.ceilDiv(n, 24));
+                chunks.sort(java.util.Comparator.comparingInt(c -> c[0]));
+                for (int[] c : chunks) {
+                    int left = n - c[0];
+                    assertThat(c[1] - c[0]).as("chunk at %d of %d by %d", c[0], n, grain)
+                            .isEqualTo(Math.min(left, Math.min(largest, Math.max(grain, left / 6))));
+                }
+            }
+        }
+    }
+
+    /**
+     * Two workers: a batch's output projection, 19 halves of row groups, in chunks of two (parallelFor's) and then
+     * single halves; a feed-forward's gate and up projections, 203 halves, in chunks of 13 and then smaller.
+     */
+    @Test
+    void guidedChunksOfABatchEndInSingleIndices() {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            assertThat(guidedChunks(pool, 19)).containsExactly(2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1);
+            assertThat(guidedChunks(pool, 203)).containsExactly(13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 11, 9, 6,
+                    5, 4, 3, 2, 1, 1, 1, 1, 1, 1, 1);
+        }
+    }
+
+    /** The sizes of the chunks of a guided task over {@code n} indices, in the order they were handed out. */
+    private static java.util.List<Integer> guidedChunks(WorkerPool pool, int n) {
+        int[] sizeAt = new int[n];
+        pool.parallelForGuided(n, 1, (from, to, worker) -> sizeAt[from] = to - from);
+        java.util.List<Integer> sizes = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i += sizeAt[i]) {
+            sizes.add(sizeAt[i]);
+        }
+        return sizes;
+    }
+
+    @Test
     void failureInAWorkerReachesTheCaller() {
         try (WorkerPool pool = new WorkerPool(2)) {
             assertThatThrownBy(() -> pool.parallelFor(1000, (from, to, worker) -> {
@@ -112,6 +167,11 @@ class WorkerPoolTest {
                     throw new IllegalStateException("boom in a share");
                 }
             })).isInstanceOf(IllegalStateException.class).hasMessage("boom in a share");
+            assertThatThrownBy(() -> pool.parallelForGuided(1000, 1, (from, to, worker) -> {
+                if (from <= 900 && 900 < to) {
+                    throw new IllegalStateException("boom guided");
+                }
+            })).isInstanceOf(IllegalStateException.class).hasMessage("boom guided");
             // and the pool still works afterwards
             int[] sum = new int[1];
             pool.parallelFor(10, 10, (from, to, worker) -> sum[0] += to - from);
