@@ -143,10 +143,11 @@ public final class WorkerPool implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("worker pool is closed");
         }
-        if (count > 0 && (threads == 1 || count <= chunk)) {
+        boolean alone = count <= 0 || threads == 1 || count <= chunk;
+        if (alone && count > 0) {
             task.run(0, count, 0);
         }
-        return count <= 0 || threads == 1 || count <= chunk;
+        return alone;
     }
 
     private static long pack(int front, int back) {
