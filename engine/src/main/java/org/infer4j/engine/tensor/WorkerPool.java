@@ -26,9 +26,8 @@ public final class WorkerPool implements AutoCloseable {
     private final AtomicInteger nextChunk = new AtomicInteger();
     /** Per worker in {@link #parallelForInShares}: what is left of its share, {@code front << 32 | back}. */
     private final AtomicLongArray shares;
-    private boolean inShares;
-    /** In {@link #parallelForGuided}: chunks cut from what is left, {@link #chunk} the least. */
-    private boolean guided;
+    /** How the current task's indices are handed out: which of the parallelFor methods started it. */
+    private Handout handout;
     /** In {@link #parallelForGuided}: the largest chunk. */
     private int largest;
     private final AtomicInteger running = new AtomicInteger();
@@ -41,7 +40,7 @@ public final class WorkerPool implements AutoCloseable {
     private volatile boolean callerParking;
     private RangeTask task;
     private int count;
-    /** The chunk size in shares; the number of chunks otherwise. */
+    /** The number of chunks from the counter; the chunk size in shares; the least chunk when guided. */
     private int chunk;
     private volatile Throwable failure;
 
@@ -93,7 +92,7 @@ public final class WorkerPool implements AutoCloseable {
             chunks = Math.min(count, chunks + threads - chunks % threads);
         }
         nextChunk.set(0);
-        run(task, count, chunks, false);
+        run(task, count, chunks, Handout.COUNTER);
     }
 
     /**
@@ -112,7 +111,7 @@ public final class WorkerPool implements AutoCloseable {
         for (int w = 0; w < threads; w++) {
             shares.set(w, pack(Math.min(count, w * share), Math.min(count, (w + 1) * share)));
         }
-        run(task, count, chunkSize, true);
+        run(task, count, chunkSize, Handout.SHARES);
     }
 
     /**
@@ -130,12 +129,7 @@ public final class WorkerPool implements AutoCloseable {
         }
         largest = Math.max(least, Math.ceilDiv(count, threads * CHUNKS_PER_THREAD));
         nextChunk.set(0);
-        guided = true;
-        try {
-            run(task, count, least, false);
-        } finally {
-            guided = false;
-        }
+        run(task, count, least, Handout.GUIDED);
     }
 
     /** Runs a task of at most one chunk (or on a pool of one) on the caller; false if it is for the workers. */
@@ -154,11 +148,11 @@ public final class WorkerPool implements AutoCloseable {
         return (long) front << 32 | back & 0xFFFFFFFFL;
     }
 
-    private void run(RangeTask task, int count, int chunk, boolean inShares) {
+    private void run(RangeTask task, int count, int chunk, Handout handout) {
         this.task = task;
         this.count = count;
         this.chunk = chunk;
-        this.inShares = inShares;
+        this.handout = handout;
         this.failure = null;
         this.caller = Thread.currentThread();
         running.set(helpers.length);
@@ -202,21 +196,21 @@ public final class WorkerPool implements AutoCloseable {
         RangeTask t = task;
         int n = count;
         int c = chunk;
-        if (inShares) {
-            workInShares(worker, t, c);
-            return;
-        }
-        if (guided) {
-            for (int i = nextChunk.get(); i < n; i = nextChunk.get()) {
-                int to = Math.min(n, i + Math.min(largest, Math.max(c, (n - i) / (2 * threads))));
-                if (nextChunk.compareAndSet(i, to)) {
-                    t.run(i, to, worker);
+        switch (handout) {
+            case SHARES -> workInShares(worker, t, c);
+            case GUIDED -> {
+                for (int i = nextChunk.get(); i < n; i = nextChunk.get()) {
+                    int to = Math.min(n, i + Math.min(largest, Math.max(c, (n - i) / (2 * threads))));
+                    if (nextChunk.compareAndSet(i, to)) {
+                        t.run(i, to, worker);
+                    }
                 }
             }
-            return;
-        }
-        for (int i = nextChunk.getAndIncrement(); i < c; i = nextChunk.getAndIncrement()) {
-            t.run(chunkStart(i, n, c), chunkStart(i + 1, n, c), worker);
+            case COUNTER -> {
+                for (int i = nextChunk.getAndIncrement(); i < c; i = nextChunk.getAndIncrement()) {
+                    t.run(chunkStart(i, n, c), chunkStart(i + 1, n, c), worker);
+                }
+            }
         }
     }
 
@@ -309,5 +303,15 @@ public final class WorkerPool implements AutoCloseable {
         for (Thread t : helpers) {
             LockSupport.unpark(t);
         }
+    }
+
+    /** How a task's indices are handed out to the workers. */
+    private enum Handout {
+        /** Chunks of one size from a shared counter ({@link #parallelFor}). */
+        COUNTER,
+        /** A contiguous share per worker, the rest taken from the back of others' ({@link #parallelForInShares}). */
+        SHARES,
+        /** Chunks cut from what is left of a shared counter ({@link #parallelForGuided}). */
+        GUIDED
     }
 }
