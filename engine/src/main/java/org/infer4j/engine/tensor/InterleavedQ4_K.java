@@ -157,44 +157,34 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
     }
 
     /** One group's tiles (RowGroups.GroupLayout). */
-    private static void layOutGroup(byte[] rowsOfGroup, int blocks, byte[] tiles) {
-        int rowBytes = blocks * BLOCK_BYTES;
-        long[] even = new long[8], odd = new long[8];
+    private static void layOutGroup(GroupBytes group, int blocks, byte[] tiles) {
+        long[] columns = group.columns;
+        long[] packed = new long[12];
         for (int b = 0; b < blocks; b++) {
-            int t = b * TILE_BYTES;
-            for (int row = 0; row < GROUP; row++) {
-                int block = row * rowBytes + b * BLOCK_BYTES;
-                tiles[t + HALVES + 2 * row] = rowsOfGroup[block];
-                tiles[t + HALVES + 2 * row + 1] = rowsOfGroup[block + 1];
-                tiles[t + HALVES + 2 * GROUP + 2 * row] = rowsOfGroup[block + 2];
-                tiles[t + HALVES + 2 * GROUP + 2 * row + 1] = rowsOfGroup[block + 3];
+            int t = b * TILE_BYTES, q = b * BLOCK_BYTES;
+            group.halvesInRowOrder(q, tiles, t + HALVES);
+            group.halvesInRowOrder(q + 2, tiles, t + HALVES + 2 * GROUP);
+            for (int k = 0; k < 4; k++) {
+                for (int i = 0; i < 12; i++) {
+                    packed[i] = group.inRowOrder(q + 4 + i, k);
+                }
                 for (int s = 0; s < 8; s++) {
-                    tiles[t + SUB_BLOCK_BYTES * s + SCALES + row] = (byte) scaleOrMin(rowsOfGroup, block + 4, s);
-                    tiles[t + SUB_BLOCK_BYTES * s + MINS + row] = (byte) scaleOrMin(rowsOfGroup, block + 4, s + 8);
+                    LONGS.set(tiles, t + SUB_BLOCK_BYTES * s + SCALES + 8 * k, scaleOrMin(packed, s));
+                    LONGS.set(tiles, t + SUB_BLOCK_BYTES * s + MINS + 8 * k, scaleOrMin(packed, s + 8));
                 }
             }
-            // Eight bytes at a time: the file's bytes j.. and j + 16.. of a run of 32 hold sub-blocks 2p (low
-            // nibbles) and 2p + 1 (high); a tile byte pairs columns j and j + 16 of one sub-block. Eight lanes' longs
-            // transposed give the eight lanes' bytes of one j in one long.
-            for (int lanes = 0; lanes < GROUP; lanes += 8) {
-                for (int p = 0; p < 4; p++) {
-                    for (int j = 0; j < 16; j += 8) {
-                        for (int i = 0; i < 8; i++) {
-                            int lane = lanes + i;
-                            int row = RowGroups.row(lane);
-                            int at = row * rowBytes + b * BLOCK_BYTES + 16 + 32 * p + j;
-                            long first = (long) LONGS.get(rowsOfGroup, at);
-                            long second = (long) LONGS.get(rowsOfGroup, at + 16);
-                            even[i] = (first & 0x0F0F0F0F0F0F0F0FL | (second & 0x0F0F0F0F0F0F0F0FL) << 4) ^ 0x8080808080808080L;
-                            odd[i] = (first >>> 4 & 0x0F0F0F0F0F0F0F0FL | second & 0xF0F0F0F0F0F0F0F0L) ^ 0x8080808080808080L;
-                        }
-                        RowGroups.transposeBytes(even);
-                        RowGroups.transposeBytes(odd);
-                        int to = t + SUB_BLOCK_BYTES * 2 * p + QUANTS + GROUP * j + lanes;
-                        for (int k = 0; k < 8; k++) {
-                            LONGS.set(tiles, to + GROUP * k, even[k]);
-                            LONGS.set(tiles, to + SUB_BLOCK_BYTES + GROUP * k, odd[k]);
-                        }
+            // The file's bytes j and j + 16 of a run of 32 hold sub-blocks 2p (low nibbles) and 2p + 1 (high); a
+            // tile byte pairs columns j and j + 16 of one sub-block: eight lanes at a time in a long.
+            for (int p = 0; p < 4; p++) {
+                for (int j = 0; j < 16; j++) {
+                    int first = 4 * (q + 16 + 32 * p + j), second = first + 4 * 16;
+                    int to = t + SUB_BLOCK_BYTES * 2 * p + QUANTS + GROUP * j;
+                    for (int k = 0; k < 4; k++) {
+                        long f = columns[first + k], s = columns[second + k];
+                        LONGS.set(tiles, to + 8 * k,
+                                (f & 0x0F0F0F0F0F0F0F0FL | (s & 0x0F0F0F0F0F0F0F0FL) << 4) ^ 0x8080808080808080L);
+                        LONGS.set(tiles, to + SUB_BLOCK_BYTES + 8 * k,
+                                (f >>> 4 & 0x0F0F0F0F0F0F0F0FL | s & 0xF0F0F0F0F0F0F0F0L) ^ 0x8080808080808080L);
                     }
                 }
             }
@@ -202,16 +192,14 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
     }
 
     /**
-     * Scale {@code i} (0..7) or min {@code i - 8} of the 12 packed bytes at {@code at}: {@link QuantLanes#k4Scale}'s
-     * and {@link QuantLanes#k4Min}'s bit layout on the copied bytes. Calling those on the file's segment instead made
-     * the Llama-3.2-1B-shaped Q4_K_M load 0.84-1.03 s against 0.76-0.80 (segment reads are slow until compiled, and
-     * the layout runs once, mostly cold).
+     * Scale {@code i} (0..7) or min {@code i - 8} of eight rows at once, each byte of {@code packed[j]} a row's packed
+     * byte j: {@link QuantLanes#k4Scale}'s and {@link QuantLanes#k4Min}'s bit layout, every shift masked to its byte.
      */
-    private static int scaleOrMin(byte[] block, int at, int i) {
-        return i < 4 ? block[at + i] & 0x3F
-                : i < 8 ? (block[at + i + 4] & 0x0F) | (block[at + i - 4] & 0xC0) >>> 2
-                : i < 12 ? block[at + i - 4] & 0x3F
-                : (block[at + i - 4] & 0xF0) >>> 4 | (block[at + i - 8] & 0xC0) >>> 2;
+    private static long scaleOrMin(long[] packed, int i) {
+        return i < 4 ? packed[i] & 0x3F3F3F3F3F3F3F3FL
+                : i < 8 ? packed[i + 4] & 0x0F0F0F0F0F0F0F0FL | (packed[i - 4] & 0xC0C0C0C0C0C0C0C0L) >>> 2
+                : i < 12 ? packed[i - 4] & 0x3F3F3F3F3F3F3F3FL
+                : (packed[i - 4] & 0xF0F0F0F0F0F0F0F0L) >>> 4 | (packed[i - 8] & 0xC0C0C0C0C0C0C0C0L) >>> 2;
     }
 
     /**

@@ -57,6 +57,8 @@ record InterleavedQ6_K(MemorySegment tiles, int groupedRows, int cols) implement
     private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_512;
     private static final VectorSpecies<Short> HALF_LANES = ShortVector.SPECIES_256;
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    /** Eight lanes' low nibbles, and their low two bits. */
+    private static final long LOW4 = 0x0F0F0F0F0F0F0F0FL, LOW2 = 0x0303030303030303L;
 
     /** {@code data}'s whole groups re-laid, from {@code copies}; null if there are none or the machine's vectors do not fit. */
     static InterleavedQ6_K of(MemorySegment data, int rows, int cols, RelaidCopies copies) {
@@ -110,66 +112,41 @@ record InterleavedQ6_K(MemorySegment tiles, int groupedRows, int cols) implement
         }
     }
 
-    /**
-     * One group's tiles (RowGroups.GroupLayout): a byte transpose, eight rows × eight bytes at a time (eight lanes of
-     * eight vectors in one long each). Byte by byte, the layout made a Llama-3.2-1B-shaped Q4_K_M file load in 1.05 s.
-     */
-    private static void layOutGroup(byte[] rowsOfGroup, int blocks, byte[] tiles) {
-        int rowBytes = blocks * BLOCK_BYTES;
-        long[] x = new long[8];
-        short[] words = new short[GROUP];
-        byte[] c8 = new byte[GROUP];
+    /** One group's tiles (RowGroups.GroupLayout): the quants packed again from their columns, the scales in row order. */
+    private static void layOutGroup(GroupBytes group, int blocks, byte[] tiles) {
         for (int b = 0; b < blocks; b++) {
-            int t = b * TILE_BYTES;
-            for (int lanes = 0; lanes < GROUP; lanes += 8) {
-                for (int p = 0; p < 192; p += 8) {
-                    for (int i = 0; i < 8; i++) {
-                        x[i] = (long) LONGS.get(rowsOfGroup, RowGroups.row(lanes + i) * rowBytes + b * BLOCK_BYTES + p);
-                    }
-                    RowGroups.transposeBytes(x);
-                    for (int k = 0; k < 8; k++) {
-                        LONGS.set(tiles, t + QUANT_VECTOR[p + k] + lanes, x[k]);
-                    }
+            int t = b * TILE_BYTES, q = b * BLOCK_BYTES;
+            for (int h = 0; h < 2; h++) {
+                for (int l = 0; l < 32; l++) {
+                    repack(group.columns, q, h, l, tiles, t + QUANT_VECTOR[128 + 32 * h + l]);
                 }
             }
-            repack(tiles, t, words, c8);
-            for (int row = 0; row < GROUP; row++) {
-                int block = row * rowBytes + b * BLOCK_BYTES;
-                for (int s = 0; s < 16; s++) {
-                    tiles[t + SCALE_VECTOR[s] + row] = rowsOfGroup[block + 192 + s];
+            for (int s = 0; s < 16; s++) {
+                for (int k = 0; k < 4; k++) {
+                    LONGS.set(tiles, t + SCALE_VECTOR[s] + 8 * k, group.inRowOrder(q + 192 + s, k));
                 }
-                tiles[t + HALVES + 2 * row] = rowsOfGroup[block + 208];
-                tiles[t + HALVES + 2 * row + 1] = rowsOfGroup[block + 209];
             }
+            group.halvesInRowOrder(q + 208, tiles, t + HALVES);
         }
     }
 
     /**
-     * Packs each l's three vectors of file bytes in tile {@code t} (qh, then the ql bytes of q = 0 and q = 1, as the
-     * transpose leaves them) as the class comment says: the word A | B << 6 | (D & 15) << 12, then C | (D >> 4) << 6;
-     * {@code words} and {@code c8} hold one l's rows (GROUP each) while its bytes are rewritten.
+     * Packs the quants of one l of half h of the block whose file bytes start at column {@code q} into the 96 bytes
+     * at {@code tiles[u ..]}, as the class comment says: per row the word A | B << 6 | (D & 15) << 12 (64 bytes, lane
+     * order), then the byte C | (D >> 4) << 6 (32); eight lanes at a time, a byte of a long each.
      */
-    private static void repack(byte[] tiles, int t, short[] words, byte[] c8) {
-        for (int h = 0; h < 2; h++) {
-            for (int l = 0; l < 32; l++) {
-                int u = t + QUANT_VECTOR[128 + 32 * h + l];
-                for (int lane = 0; lane < GROUP; lane++) {
-                    int qh = tiles[u + lane] & 0xFF;
-                    int ql0 = tiles[u + GROUP + lane] & 0xFF;
-                    int ql1 = tiles[u + 2 * GROUP + lane] & 0xFF;
-                    int a = ql0 & 0x0F | (qh & 3) << 4;
-                    int c = ql1 & 0x0F | (qh >> 2 & 3) << 4;
-                    int b = ql0 >> 4 | (qh >> 4 & 3) << 4;
-                    int d = ql1 >> 4 | (qh >> 6 & 3) << 4;
-                    words[lane] = (short) (a | b << 6 | (d & 0x0F) << 12);
-                    c8[lane] = (byte) (c | (d >> 4) << 6);
-                }
-                for (int lane = 0; lane < GROUP; lane++) {
-                    tiles[u + 2 * lane] = (byte) words[lane];
-                    tiles[u + 2 * lane + 1] = (byte) (words[lane] >> 8);
-                    tiles[u + 2 * GROUP + lane] = c8[lane];
-                }
-            }
+    private static void repack(long[] columns, int q, int h, int l, byte[] tiles, int u) {
+        int qhAt = 4 * (q + 128 + 32 * h + l), ql0At = 4 * (q + 64 * h + l), ql1At = ql0At + 4 * 32;
+        for (int k = 0; k < 4; k++) {
+            long qh = columns[qhAt + k], ql0 = columns[ql0At + k], ql1 = columns[ql1At + k];
+            long a = ql0 & LOW4 | (qh & LOW2) << 4;
+            long c = ql1 & LOW4 | (qh >>> 2 & LOW2) << 4;
+            long bq = ql0 >>> 4 & LOW4 | (qh >>> 4 & LOW2) << 4;
+            long d = ql1 >>> 4 & LOW4 | (qh >>> 6 & LOW2) << 4;
+            long low = a | (bq & LOW2) << 6, high = bq >>> 2 & LOW4 | (d & LOW4) << 4;
+            LONGS.set(tiles, u + 16 * k, GroupBytes.widen(low) | GroupBytes.widen(high) << 8);
+            LONGS.set(tiles, u + 16 * k + 8, GroupBytes.widen(low >>> 32) | GroupBytes.widen(high >>> 32) << 8);
+            LONGS.set(tiles, u + 2 * GROUP + 8 * k, c | (d >>> 4 & LOW2) << 6);
         }
     }
 

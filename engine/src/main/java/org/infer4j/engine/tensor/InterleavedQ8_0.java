@@ -54,27 +54,14 @@ record InterleavedQ8_0(MemorySegment tiles, int groupedRows, int cols) implement
         return TILE_BYTES;
     }
 
-    /** One group's tiles (RowGroups.GroupLayout): a byte transpose, eight rows × eight bytes at a time. */
-    private static void layOutGroup(byte[] rowsOfGroup, int blocks, byte[] tiles) {
-        int rowBytes = blocks * BLOCK_BYTES;
-        long[] x = new long[8];
+    /** One group's tiles (RowGroups.GroupLayout): the scales in row order, the quants' columns as they are. */
+    private static void layOutGroup(GroupBytes group, int blocks, byte[] tiles) {
+        long[] columns = group.columns;
         for (int b = 0; b < blocks; b++) {
-            int t = b * TILE_BYTES;
-            for (int lanes = 0; lanes < GROUP; lanes += 8) {
-                for (int j = 0; j < 32; j += 8) {
-                    for (int i = 0; i < 8; i++) {
-                        x[i] = (long) LONGS.get(rowsOfGroup, RowGroups.row(lanes + i) * rowBytes + b * BLOCK_BYTES + 2 + j);
-                    }
-                    RowGroups.transposeBytes(x);
-                    for (int k = 0; k < 8; k++) {
-                        LONGS.set(tiles, t + QUANTS + GROUP * (j + k) + lanes, x[k]);
-                    }
-                }
-            }
-            for (int row = 0; row < GROUP; row++) {
-                int block = row * rowBytes + b * BLOCK_BYTES;
-                tiles[t + 2 * row] = rowsOfGroup[block];
-                tiles[t + 2 * row + 1] = rowsOfGroup[block + 1];
+            int t = b * TILE_BYTES, q = b * BLOCK_BYTES;
+            group.halvesInRowOrder(q, tiles, t);
+            for (int i = 0; i < 4 * 32; i++) {
+                LONGS.set(tiles, t + QUANTS + 8 * i, columns[4 * (q + 2) + i]);
             }
         }
     }

@@ -3,6 +3,7 @@ package org.infer4j.engine.tensor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -18,9 +19,13 @@ import jdk.incubator.vector.ShortVector;
  */
 @FunctionalInterface
 public interface RelaidCopies {
-    /** A fresh copy at every load, in 2 MB pages where the system gives them ({@link LargePages}). */
+    /**
+     * A fresh copy at every load, in the system's normal pages: asking for 2 MB pages ({@code MADV_HUGEPAGE}) made
+     * a first start slower and erratic on this machine kind (a Llama-3.2-1B-shaped Q4_K_M 1.7-2.0 s against
+     * 1.1-1.4: fresh huge pages are slow to come by in this VM), and later starts map the layout cache's file.
+     */
     RelaidCopies IN_MEMORY = (source, layout, bytes, layOut) -> {
-        MemorySegment copy = LargePages.allocate(bytes);
+        MemorySegment copy = Arena.ofAuto().allocate(bytes, 64);
         layOut.accept(copy);
         return copy;
     };

@@ -133,36 +133,16 @@ sealed interface RowGroups permits InterleavedQ4_0, InterleavedQ4_K, Interleaved
         return lane % 2 == 0 ? lane / 2 : 16 + lane / 2;
     }
 
-    /** Byte k of {@code x[i]} to byte i of {@code x[k]}: three rounds of swapping halves, quarters and bytes. */
-    static void transposeBytes(long[] x) {
-        for (int i = 0; i < 4; i++) {
-            long a = x[i], b = x[i + 4];
-            x[i] = a & 0xFFFFFFFFL | b << 32;
-            x[i + 4] = a >>> 32 | b & 0xFFFFFFFF00000000L;
-        }
-        for (int h = 0; h < 4; h++) {
-            int i = h % 2 + 4 * (h / 2); // 0, 1, 4, 5
-            long a = x[i], b = x[i + 2];
-            x[i] = a & 0x0000FFFF0000FFFFL | (b & 0x0000FFFF0000FFFFL) << 16;
-            x[i + 2] = a >>> 16 & 0x0000FFFF0000FFFFL | b & 0xFFFF0000FFFF0000L;
-        }
-        for (int i = 0; i < 8; i += 2) {
-            long a = x[i], b = x[i + 1];
-            x[i] = a & 0x00FF00FF00FF00FFL | (b & 0x00FF00FF00FF00FFL) << 8;
-            x[i + 1] = a >>> 8 & 0x00FF00FF00FF00FFL | b & 0xFF00FF00FF00FF00L;
-        }
-    }
-
     /** Merges two groups' tiles ({@link GroupLayout}'s, {@code blocks} each) into one region for a pair. */
     @FunctionalInterface
     interface GroupPairing {
         void merge(byte[] first, byte[] second, int blocks, byte[] pair);
     }
 
-    /** Lays out one group: its 32 rows' bytes from the file in, its {@code blocks} tiles (one after another) out. */
+    /** Lays out one group: its 32 rows' bytes from the file as columns in, its {@code blocks} tiles (one after another) out. */
     @FunctionalInterface
     interface GroupLayout {
-        void layOut(byte[] rowsOfGroup, int blocks, byte[] tiles);
+        void layOut(GroupBytes group, int blocks, byte[] tiles);
     }
 
     /**
@@ -188,17 +168,16 @@ sealed interface RowGroups permits InterleavedQ4_0, InterleavedQ4_K, Interleaved
         int groupBytes = blocks * tileBytes;
         int chunk = 2 * Math.max(1, Math.ceilDiv(1 << 20, 2 * groupBytes)); // even: pairs stay in one chunk
         IntStream.range(0, Math.ceilDiv(groups, chunk)).parallel().forEach(c -> {
-            byte[] rowsOfGroup = new byte[GROUP * rowBytes];
+            GroupBytes group = new GroupBytes(rowBytes);
             byte[] groupTiles = new byte[groupBytes];
             byte[] partnerTiles = pairing == null ? null : new byte[groupBytes];
             byte[] pairTiles = pairing == null ? null : new byte[2 * groupBytes];
             for (int g = c * chunk; g < Math.min(groups, (c + 1) * chunk); g++) {
-                MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (long) g * GROUP * rowBytes, rowsOfGroup, 0, GROUP * rowBytes);
-                layout.layOut(rowsOfGroup, blocks, groupTiles);
+                group.read(data, (long) g * GROUP * rowBytes);
+                layout.layOut(group, blocks, groupTiles);
                 if (pairing != null && g + 1 < groups) {
-                    MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (long) (g + 1) * GROUP * rowBytes, rowsOfGroup, 0,
-                            GROUP * rowBytes);
-                    layout.layOut(rowsOfGroup, blocks, partnerTiles);
+                    group.read(data, (long) (g + 1) * GROUP * rowBytes);
+                    layout.layOut(group, blocks, partnerTiles);
                     pairing.merge(groupTiles, partnerTiles, blocks, pairTiles);
                     MemorySegment.copy(pairTiles, 0, tiles, ValueLayout.JAVA_BYTE, (long) g * groupBytes, 2 * groupBytes);
                     g++;
