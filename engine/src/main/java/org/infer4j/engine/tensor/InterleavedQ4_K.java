@@ -38,6 +38,8 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
     private static final int HALVES = 8 * SUB_BLOCK_BYTES;
     static final int TILE_BYTES = HALVES + 2 * 2 * GROUP;
     private static final int BLOCK_BYTES = 144;
+    /** A worker's {@link #scales} of one block. */
+    private static final ThreadLocal<float[]> SCALES_WORK = ThreadLocal.withInitial(() -> new float[8 * 16]);
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_512;
     private static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_256;
@@ -93,13 +95,14 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
         short[] xq = x.q4kFactors();
         float[] xd = x.q8kScales();
         int[] xs = x.q8kSums();
+        float[] scales = SCALES_WORK.get();
         // Pairs in step where the range holds both groups, a group alone elsewhere: a row's sum is the same either way.
         for (int g = groupFrom; g < groupTo; ) {
             if (g % 2 == 0 && g + 1 < groupTo) {
-                multiplyPair(tiles, cols, xq, xd, xs, out, outOffset, g, tileAt(g, 0));
+                multiplyPair(tiles, cols, xq, xd, xs, out, outOffset, g, tileAt(g, 0), scales);
                 g += 2;
             } else {
-                multiply(tiles, cols, xq, xd, xs, out, outOffset, g, at(g, 0, 0), paired(g) ? 64 : 32, blockSpan(g));
+                multiply(tiles, cols, xq, xd, xs, out, outOffset, g, at(g, 0, 0), paired(g) ? 64 : 32, blockSpan(g), scales);
                 g++;
             }
         }
@@ -208,7 +211,7 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
      * {@code xd} and 16-value sums {@code xs}.
      */
     private static void multiply(MemorySegment tiles, int cols, short[] xq, float[] xd, int[] xs, float[] out,
-                                 int outOffset, int g, long t0, int vs, long step) {
+                                 int outOffset, int g, long t0, int vs, long step, float[] scales) {
         int blocks = cols / 256;
         FloatVector s0 = FloatVector.zero(Kernels.FLOATS), s1 = s0;
         for (int b = 0; b < blocks; b++) {
@@ -245,31 +248,11 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
                 mins1 = mins1.add(((IntVector) ByteVector.fromMemorySegment(QUARTER, tiles, m + 16, Kernels.LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0)).mul(xsum));
             }
-            // d and dmin times the input's scale, from half precision in int lanes (as InterleavedQ4_0's scales):
-            // the magnitude's bits moved to a float's place read as that float times 2^-112 (exactly, subnormal
-            // halves too), so 2^112 joins the input's scale in one multiply, and the half's sign is put on the product.
-            float d = xd[b] * 0x1p112f;
-            long halves = t + (long) vs * (HALVES / 32);
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(HALF_LANES, tiles, halves, Kernels.LE)
-                    .convertShape(VectorOperators.S2I, INTS, 0);
-            s0 = ((FloatVector) sums0.convert(VectorOperators.I2F, 0)).fma(h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13)
-                    .reinterpretAsFloats().mul(d).reinterpretAsInts()
-                    .lanewise(VectorOperators.XOR, h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats(), s0);
-            h = (IntVector) ShortVector.fromMemorySegment(HALF_LANES, tiles, halves + vs, Kernels.LE)
-                    .convertShape(VectorOperators.S2I, INTS, 0);
-            s1 = ((FloatVector) sums1.convert(VectorOperators.I2F, 0)).fma(h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13)
-                    .reinterpretAsFloats().mul(d).reinterpretAsInts()
-                    .lanewise(VectorOperators.XOR, h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats(), s1);
-            h = (IntVector) ShortVector.fromMemorySegment(HALF_LANES, tiles, halves + 2L * vs, Kernels.LE)
-                    .convertShape(VectorOperators.S2I, INTS, 0);
-            s0 = ((FloatVector) mins0.convert(VectorOperators.I2F, 0)).fma(h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13)
-                    .reinterpretAsFloats().mul(-d).reinterpretAsInts()
-                    .lanewise(VectorOperators.XOR, h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats(), s0);
-            h = (IntVector) ShortVector.fromMemorySegment(HALF_LANES, tiles, halves + 3L * vs, Kernels.LE)
-                    .convertShape(VectorOperators.S2I, INTS, 0);
-            s1 = ((FloatVector) mins1.convert(VectorOperators.I2F, 0)).fma(h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13)
-                    .reinterpretAsFloats().mul(-d).reinterpretAsInts()
-                    .lanewise(VectorOperators.XOR, h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats(), s1);
+            scales(tiles, t + (long) vs * (HALVES / 32), vs, 4, xd[b], scales);
+            s0 = ((FloatVector) sums0.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(Kernels.FLOATS, scales, 0), s0);
+            s1 = ((FloatVector) sums1.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(Kernels.FLOATS, scales, 16), s1);
+            s0 = ((FloatVector) mins0.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(Kernels.FLOATS, scales, 32), s0);
+            s1 = ((FloatVector) mins1.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(Kernels.FLOATS, scales, 48), s1);
         }
         s0.intoArray(out, outOffset + GROUP * g);
         s1.intoArray(out, outOffset + GROUP * g + 16);
@@ -279,8 +262,30 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
      * {@code pair + 2b·TILE_BYTES}, vector v of the first at {@code 64v}, of the second at {@code 64v + 32}): as
      * {@link #multiply} for each (the same bits), each broadcast of the input serving both, one forward stream.
      */
+    /**
+     * The scales of one block's rows as floats: {@code count} vectors of 16 half-precision values at {@code halves},
+     * {@code step} bytes apart (the d of each 16 rows, then their dmin), each times the input's scale {@code xd}
+     * (negated for the dmin) into {@code scales[16i ..]}. From half precision in int lanes (as InterleavedQ4_0's
+     * scales): the magnitude's bits moved to a float's place read as that float times 2^-112 (exactly, subnormal
+     * halves too), so 2^112 joins the input's scale in one multiply, and the half's sign is put on the product.
+     * A loop over arrays, apart from the kernels: written out in their bodies (a helper returning a vector would
+     * box it) the eight conversions made multiplyPair so large that C2 sometimes left Vector API calls out of line,
+     * and generation then made garbage (7-18 collections in two tg64 runs of a Llama-3.2-1B-shaped Q4_K_M after pp64
+     * in about one start of three).
+     */
+    private static void scales(MemorySegment tiles, long halves, int step, int count, float xd, float[] scales) {
+        float d = xd * 0x1p112f;
+        for (int i = 0; i < count; i++) {
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(HALF_LANES, tiles, halves + (long) step * i, Kernels.LE)
+                    .convertShape(VectorOperators.S2I, INTS, 0);
+            h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(i < count / 2 ? d : -d)
+                    .reinterpretAsInts().lanewise(VectorOperators.XOR, h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                    .reinterpretAsFloats().intoArray(scales, 16 * i);
+        }
+    }
+
     private static void multiplyPair(MemorySegment tiles, int cols, short[] xq, float[] xd, int[] xs, float[] out,
-                                     int outOffset, int g, long pair) {
+                                     int outOffset, int g, long pair, float[] scales) {
         int blocks = cols / 256;
         FloatVector s0 = FloatVector.zero(Kernels.FLOATS), s1 = s0, s2 = s0, s3 = s0;
         for (int b = 0; b < blocks; b++) {
@@ -331,50 +336,16 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
                 mins3 = mins3.add(((IntVector) ByteVector.fromMemorySegment(QUARTER, tiles, m + 48, Kernels.LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0)).mul(xsum));
             }
-            // d and dmin of both groups, as in multiply: d at vectors HALVES/32 and +1, dmin at +2 and +3. Written out
-            // eight times, as the scale bytes above: a helper returning the vector would be left out of line and box it.
-            float d = xd[b] * 0x1p112f;
-            long halves = t + 2 * HALVES;
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(HALF_LANES, tiles, halves, Kernels.LE)
-                    .convertShape(VectorOperators.S2I, INTS, 0);
-            s0 = ((FloatVector) sums0.convert(VectorOperators.I2F, 0)).fma(h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13)
-                    .reinterpretAsFloats().mul(d).reinterpretAsInts()
-                    .lanewise(VectorOperators.XOR, h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats(), s0);
-            h = (IntVector) ShortVector.fromMemorySegment(HALF_LANES, tiles, halves + 32, Kernels.LE)
-                    .convertShape(VectorOperators.S2I, INTS, 0);
-            s2 = ((FloatVector) sums2.convert(VectorOperators.I2F, 0)).fma(h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13)
-                    .reinterpretAsFloats().mul(d).reinterpretAsInts()
-                    .lanewise(VectorOperators.XOR, h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats(), s2);
-            h = (IntVector) ShortVector.fromMemorySegment(HALF_LANES, tiles, halves + 64, Kernels.LE)
-                    .convertShape(VectorOperators.S2I, INTS, 0);
-            s1 = ((FloatVector) sums1.convert(VectorOperators.I2F, 0)).fma(h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13)
-                    .reinterpretAsFloats().mul(d).reinterpretAsInts()
-                    .lanewise(VectorOperators.XOR, h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats(), s1);
-            h = (IntVector) ShortVector.fromMemorySegment(HALF_LANES, tiles, halves + 96, Kernels.LE)
-                    .convertShape(VectorOperators.S2I, INTS, 0);
-            s3 = ((FloatVector) sums3.convert(VectorOperators.I2F, 0)).fma(h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13)
-                    .reinterpretAsFloats().mul(d).reinterpretAsInts()
-                    .lanewise(VectorOperators.XOR, h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats(), s3);
-            h = (IntVector) ShortVector.fromMemorySegment(HALF_LANES, tiles, halves + 128, Kernels.LE)
-                    .convertShape(VectorOperators.S2I, INTS, 0);
-            s0 = ((FloatVector) mins0.convert(VectorOperators.I2F, 0)).fma(h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13)
-                    .reinterpretAsFloats().mul(-d).reinterpretAsInts()
-                    .lanewise(VectorOperators.XOR, h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats(), s0);
-            h = (IntVector) ShortVector.fromMemorySegment(HALF_LANES, tiles, halves + 160, Kernels.LE)
-                    .convertShape(VectorOperators.S2I, INTS, 0);
-            s2 = ((FloatVector) mins2.convert(VectorOperators.I2F, 0)).fma(h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13)
-                    .reinterpretAsFloats().mul(-d).reinterpretAsInts()
-                    .lanewise(VectorOperators.XOR, h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats(), s2);
-            h = (IntVector) ShortVector.fromMemorySegment(HALF_LANES, tiles, halves + 192, Kernels.LE)
-                    .convertShape(VectorOperators.S2I, INTS, 0);
-            s1 = ((FloatVector) mins1.convert(VectorOperators.I2F, 0)).fma(h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13)
-                    .reinterpretAsFloats().mul(-d).reinterpretAsInts()
-                    .lanewise(VectorOperators.XOR, h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats(), s1);
-            h = (IntVector) ShortVector.fromMemorySegment(HALF_LANES, tiles, halves + 224, Kernels.LE)
-                    .convertShape(VectorOperators.S2I, INTS, 0);
-            s3 = ((FloatVector) mins3.convert(VectorOperators.I2F, 0)).fma(h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13)
-                    .reinterpretAsFloats().mul(-d).reinterpretAsInts()
-                    .lanewise(VectorOperators.XOR, h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats(), s3);
+            // d and dmin of both groups, as in multiply: d at vectors HALVES/32 and +1, dmin at +2 and +3.
+            scales(tiles, t + 2 * HALVES, 32, 8, xd[b], scales);
+            s0 = ((FloatVector) sums0.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(Kernels.FLOATS, scales, 0), s0);
+            s2 = ((FloatVector) sums2.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(Kernels.FLOATS, scales, 16), s2);
+            s1 = ((FloatVector) sums1.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(Kernels.FLOATS, scales, 32), s1);
+            s3 = ((FloatVector) sums3.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(Kernels.FLOATS, scales, 48), s3);
+            s0 = ((FloatVector) mins0.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(Kernels.FLOATS, scales, 64), s0);
+            s2 = ((FloatVector) mins2.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(Kernels.FLOATS, scales, 80), s2);
+            s1 = ((FloatVector) mins1.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(Kernels.FLOATS, scales, 96), s1);
+            s3 = ((FloatVector) mins3.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(Kernels.FLOATS, scales, 112), s3);
         }
         s0.intoArray(out, outOffset + GROUP * g);
         s1.intoArray(out, outOffset + GROUP * g + 16);
