@@ -120,11 +120,14 @@ final class BenchCommand implements Callable<Integer> {
                 tests.add(new Test("tg" + generate + at, generate, false, depth));
             }
             for (Test test : tests) {
+                // One cache per test, emptied before each run: a cache is a few large arrays, and allocating one per
+                // run started a concurrent collection cycle (humongous allocations) whose pauses fell in the timed run.
+                KvCache kv = lm.newCache(test.depth + test.tokens);
                 int warmups = 0;
                 double warmed = 0, lastRate, lastSeconds, lastCompiling;
                 do {
                     long compiledBefore = compilationMillis();
-                    Timing timing = test.run(lm, err);
+                    Timing timing = test.run(lm, kv);
                     lastCompiling = (compilationMillis() - compiledBefore) / 1e3;
                     lastSeconds = timing.seconds();
                     warmed += lastSeconds;
@@ -137,7 +140,7 @@ final class BenchCommand implements Callable<Integer> {
                 long collections = 0;
                 double[] rates = new double[repetitions];
                 for (int i = 0; i < repetitions; i++) {
-                    Timing timing = test.run(lm, err);
+                    Timing timing = test.run(lm, kv);
                     rates[i] = test.tokens / timing.seconds();
                     collections += timing.collections();
                     err.printf(Locale.ROOT, "%s run %d: %.2f t/s%n", test.name, i + 1, rates[i]);
@@ -212,20 +215,20 @@ final class BenchCommand implements Callable<Integer> {
         return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
     }
 
-    /** One timed run: its seconds, and the garbage collections while it ran (the cache is allocated before). */
+    /** One timed run: its seconds, and the garbage collections while it ran (the cache is the test's, emptied). */
     private record Timing(double seconds, long collections) {}
 
     /**
-     * One llama-bench test: {@code tokens} random tokens, as one prompt or one by one, into a fresh cache that
-     * first gets {@code depth} random prompt tokens, untimed.
+     * One llama-bench test: {@code tokens} random tokens, as one prompt or one by one, into the test's cache, emptied,
+     * that first gets {@code depth} random prompt tokens, untimed.
      */
     private record Test(String name, int tokens, boolean prompt, int depth) {
-        Timing run(LanguageModel lm, PrintWriter err) {
+        Timing run(LanguageModel lm, KvCache cache) {
             int vocab = lm.spec().vocabSize();
             SplittableRandom rnd = new SplittableRandom(tokens);
             int[] ids = randomTokens(rnd, tokens, vocab);
             float[] logits = new float[vocab];
-            KvCache cache = lm.newCache(depth + tokens);
+            cache.truncate(0);
             if (depth > 0) {
                 lm.forward(cache, randomTokens(rnd, depth, vocab), logits);
             }
