@@ -258,11 +258,6 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
         s1.intoArray(out, outOffset + GROUP * g + 16);
     }
     /**
-     * Groups {@code g} and {@code g + 1} in step, their merged tiles from {@code pair} (block b at
-     * {@code pair + 2b·TILE_BYTES}, vector v of the first at {@code 64v}, of the second at {@code 64v + 32}): as
-     * {@link #multiply} for each (the same bits), each broadcast of the input serving both, one forward stream.
-     */
-    /**
      * The scales of one block's rows as floats: {@code count} vectors of 16 half-precision values at {@code halves},
      * {@code step} bytes apart (the d of each 16 rows, then their dmin), each times the input's scale {@code xd}
      * (negated for the dmin) into {@code scales[16i ..]}. From half precision in int lanes (as InterleavedQ4_0's
@@ -284,6 +279,11 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
         }
     }
 
+    /**
+     * Groups {@code g} and {@code g + 1} in step, their merged tiles from {@code pair} (block b at
+     * {@code pair + 2b·TILE_BYTES}, vector v of the first at {@code 64v}, of the second at {@code 64v + 32}): as
+     * {@link #multiply} for each (the same bits), each broadcast of the input serving both, one forward stream.
+     */
     private static void multiplyPair(MemorySegment tiles, int cols, short[] xq, float[] xd, int[] xs, float[] out,
                                      int outOffset, int g, long pair, float[] scales) {
         int blocks = cols / 256;
