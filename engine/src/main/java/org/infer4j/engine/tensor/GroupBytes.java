@@ -100,6 +100,16 @@ final class GroupBytes {
     }
 
     /**
+     * Columns {@code q .. q + count - 1} as they are, lane order, each long XOR {@code flip} (per byte: 0x80 flips a
+     * high nibble's top bit), to {@code tiles[at ..]}: 32 bytes a column.
+     */
+    void copyColumns(int q, int count, long flip, byte[] tiles, int at) {
+        for (int i = 0; i < 4 * count; i++) {
+            TILE_LONGS.set(tiles, at + 8 * i, columns[4 * q + i] ^ flip);
+        }
+    }
+
+    /**
      * Bytes {@code q} and {@code q + 1} of every row as 32 little-endian 16-bit values in row order (a block's half
      * precision scale) at {@code tiles[at .. at + 64)}.
      */

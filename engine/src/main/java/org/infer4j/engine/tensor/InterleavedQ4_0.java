@@ -2,9 +2,6 @@ package org.infer4j.engine.tensor;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -34,7 +31,6 @@ record InterleavedQ4_0(MemorySegment tiles, int groupedRows, int cols) implement
     private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_512;
     private static final VectorSpecies<Short> HALVES = ShortVector.SPECIES_256;
     private static final int BLOCK_BYTES = 18;
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     /** {@code data}'s whole groups re-laid, from {@code copies}; null if there are none or the machine's vectors do not fit. */
     static InterleavedQ4_0 of(MemorySegment data, int rows, int cols, RelaidCopies copies) {
@@ -145,13 +141,10 @@ record InterleavedQ4_0(MemorySegment tiles, int groupedRows, int cols) implement
 
     /** One group's tiles (RowGroups.GroupLayout). */
     private static void layOutGroup(GroupBytes group, int blocks, byte[] tiles) {
-        long[] columns = group.columns;
         for (int b = 0; b < blocks; b++) {
             int t = b * TILE_BYTES, q = b * BLOCK_BYTES;
             group.halvesInRowOrder(q, tiles, t);
-            for (int i = 0; i < 4 * 16; i++) {
-                LONGS.set(tiles, t + QUANTS + 8 * i, columns[4 * (q + 2) + i] ^ 0x8080808080808080L);
-            }
+            group.copyColumns(q + 2, 16, 0x8080808080808080L, tiles, t + QUANTS); // high nibbles XOR 8 (RowGroups)
         }
     }
 
