@@ -18,6 +18,12 @@ public interface LanguageModel extends AutoCloseable {
      */
     void forward(KvCache cache, int[] tokens, float[] logits);
 
+    /**
+     * Waits until weights re-laid after the load ({@link ModelLoader.Relayout#IN_BACKGROUND}) are laid out; the
+     * next {@link #forward} runs on them. Returns at once where there are none.
+     */
+    default void awaitLayout() {}
+
     @Override
     void close();
 }

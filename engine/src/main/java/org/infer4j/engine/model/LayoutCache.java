@@ -141,15 +141,24 @@ public final class LayoutCache implements RelaidCopies, AutoCloseable {
         if (offset < 0) {
             return IN_MEMORY.copy(source, layout, bytes, layOut);
         }
+        MemorySegment mapped = reuse(source, layout, bytes);
+        return mapped != null ? mapped
+                : use(new Key(offset, source.byteSize(), layout), IN_MEMORY.copy(source, layout, bytes, layOut), false);
+    }
+
+    @Override
+    public MemorySegment reuse(MemorySegment source, String layout, long bytes) {
+        long offset = gguf.offsetOf(source);
         Key key = new Key(offset, source.byteSize(), layout);
-        Stored copy = stored.get(key);
-        Used use = copy != null && copy.bytes() == bytes
-                ? new Used(mapping.asSlice(copy.offset(), bytes), true)
-                : new Used(IN_MEMORY.copy(source, layout, bytes, layOut), false);
-        if (used.putIfAbsent(key, use) != null) {
-            throw new IllegalStateException("the same bytes re-laid twice as " + layout);
+        Stored copy = offset < 0 ? null : stored.get(key);
+        return copy == null || copy.bytes() != bytes ? null : use(key, mapping.asSlice(copy.offset(), bytes), true);
+    }
+
+    private MemorySegment use(Key key, MemorySegment segment, boolean mapped) {
+        if (used.putIfAbsent(key, new Used(segment, mapped)) != null) {
+            throw new IllegalStateException("the same bytes re-laid twice as " + key.layout());
         }
-        return use.segment();
+        return segment;
     }
 
     /** What the load so far took from the cache file and laid out itself. */

@@ -3,6 +3,9 @@ package org.infer4j.engine.model;
 import java.lang.foreign.MemorySegment;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.IntStream;
 import org.infer4j.engine.tensor.RelaidCopies;
 import org.infer4j.engine.tensor.WeightMatrix;
@@ -43,13 +46,56 @@ public final class ModelLoader {
      * cache too; it is not closed on failure.
      */
     public static LanguageModel load(GgufFile gguf, int threads, int maxBatch, LayoutCache cache) {
-        LanguageModel model = load(gguf, threads, maxBatch, cache, cache);
-        cache.finishLoad();
+        return load(gguf, threads, maxBatch, Optional.of(cache), Relayout.AT_LOAD);
+    }
+
+    /** When a load lays out the weights that the one-token kernels read re-laid ({@link RelaidCopies}). */
+    public enum Relayout {
+        /** Before the load returns: the model runs at full speed from its first step. */
+        AT_LOAD,
+        /**
+         * After it, on a thread of its own ({@link BackgroundRelayout}): the load maps the file, and the copies a layout
+         * cache holds, and returns; until the rest are laid out their kernels read the file. A model file's first
+         * start is then ready as soon as a later one, which maps the copies.
+         */
+        IN_BACKGROUND
+    }
+
+    /**
+     * As {@link #load(GgufFile, int, int)}, the re-laid weights mapped from {@code cache} where it holds them (and
+     * written to it, in the background, where it did not), the others laid out as {@code relayout} says. The model
+     * takes ownership of the cache too; it is not closed on failure.
+     */
+    public static LanguageModel load(GgufFile gguf, int threads, int maxBatch, Optional<LayoutCache> cache,
+                                     Relayout relayout) {
+        return load(gguf, threads, maxBatch, cache, relayout, task -> Thread.ofPlatform().daemon()
+                .name("weights-relayout").start(task));
+    }
+
+    /** As the five-argument load, a background layout run by {@code executor}. */
+    static LanguageModel load(GgufFile gguf, int threads, int maxBatch, Optional<LayoutCache> cache, Relayout relayout,
+                              Executor executor) {
+        RelaidCopies copies = cache.<RelaidCopies>map(c -> c).orElse(RelaidCopies.IN_MEMORY);
+        AutoCloseable owner = cache.<AutoCloseable>map(c -> c).orElse(() -> {});
+        Runnable afterLayout = () -> cache.ifPresent(LayoutCache::finishLoad);
+        if (relayout == Relayout.AT_LOAD) {
+            TransformerModel model = load(gguf, threads, maxBatch, copies, owner);
+            afterLayout.run();
+            return model;
+        }
+        AtomicBoolean deferred = new AtomicBoolean();
+        TransformerModel model = load(gguf, threads, maxBatch, RelaidCopies.reusedOnly(copies, () -> deferred.set(true)),
+                owner);
+        if (deferred.get()) {
+            model.relayInBackground(copies, afterLayout, executor);
+        } else {
+            afterLayout.run();
+        }
         return model;
     }
 
-    private static LanguageModel load(GgufFile gguf, int threads, int maxBatch, RelaidCopies copies,
-                                      AutoCloseable copiesOwner) {
+    private static TransformerModel load(GgufFile gguf, int threads, int maxBatch, RelaidCopies copies,
+                                         AutoCloseable copiesOwner) {
         String name = gguf.getString("general.architecture");
         Architecture architecture = Architecture.of(name).orElseThrow(() -> new UnsupportedModelException(gguf.path(), name));
         TransformerConfig config = TransformerConfig.read(gguf, architecture, ropeFactors(gguf, architecture));

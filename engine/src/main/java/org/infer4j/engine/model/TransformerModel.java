@@ -5,6 +5,8 @@ import org.infer4j.engine.tensor.Activations;
 import org.infer4j.engine.tensor.Kernels;
 import org.infer4j.engine.tensor.MatMul;
 import org.infer4j.engine.tensor.RangeTask;
+import org.infer4j.engine.tensor.RelaidCopies;
+import org.infer4j.engine.tensor.WeightMatrix;
 import org.infer4j.engine.tensor.WorkerPool;
 import org.infer4j.gguf.GgufFile;
 
@@ -27,9 +29,12 @@ final class TransformerModel implements LanguageModel {
     private final AutoCloseable relaidCopies;
     private final ModelSpec spec;
     private final TransformerConfig config;
-    private final TransformerWeights weights;
+    /** Replaced once by the re-laid weights if a {@link #relayout} runs; read and replaced by the forward thread only. */
+    private TransformerWeights weights;
     private final WorkerPool pool;
     private final Batch batch;
+    /** The weights being re-laid after the load, or null. */
+    private BackgroundRelayout relayout;
 
     TransformerModel(GgufFile file, AutoCloseable relaidCopies, ModelSpec spec, TransformerConfig config,
                      TransformerWeights weights, int threads, int maxBatch) {
@@ -49,6 +54,33 @@ final class TransformerModel implements LanguageModel {
 
     TransformerConfig config() {
         return config;
+    }
+
+    /**
+     * Lays out the copies the load left to the file's kernels ({@link RelaidCopies#reusedOnly}) from {@code copies}
+     * on {@code executor}, then runs {@code afterwards}; the model switches to them at the next {@link #forward}.
+     */
+    void relayInBackground(RelaidCopies copies, Runnable afterwards, java.util.concurrent.Executor executor) {
+        relayout = new BackgroundRelayout(weights, copies, afterwards, executor);
+    }
+
+    @Override
+    public void awaitLayout() {
+        if (relayout != null) {
+            relayout.await();
+        }
+    }
+
+    /**
+     * The re-laid weights once they are ready, from this step on; the file's pages of their re-laid rows are dropped
+     * again, which the kernels they replace may have read since they were laid out.
+     */
+    private void takeRelaidWeights() {
+        TransformerWeights relaid = relayout.take();
+        if (relaid != null) {
+            weights = relaid;
+            relaid.forEachMatrix(WeightMatrix::unloadRelaidRows);
+        }
     }
 
     @Override
@@ -79,6 +111,9 @@ final class TransformerModel implements LanguageModel {
             if (token < 0 || token >= config.vocabSize()) {
                 throw new IllegalArgumentException("token id " + token + " outside the vocabulary of " + config.vocabSize());
             }
+        }
+        if (relayout != null) {
+            takeRelaidWeights();
         }
         for (int start = 0; start < tokens.length; start += batch.maxRows) {
             int n = Math.min(batch.maxRows, tokens.length - start);
@@ -361,6 +396,9 @@ final class TransformerModel implements LanguageModel {
     public void close() {
         pool.close();
         try {
+            if (relayout != null) {
+                relayout.close(); // before the copies' owner and the file it reads
+            }
             relaidCopies.close();
         } catch (Exception e) {
             throw new IllegalStateException("closing the re-laid weights' cache", e);

@@ -1,5 +1,9 @@
 package org.infer4j.engine.model;
 
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+import java.util.stream.IntStream;
 import org.infer4j.engine.tensor.WeightMatrix;
 
 /**
@@ -15,6 +19,29 @@ import org.infer4j.engine.tensor.WeightMatrix;
  */
 public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, float[] outputNorm, WeightMatrix output,
                                  float[] outputBias) {
+
+    /**
+     * These weights with every matrix replaced by {@code f} of it, the layers in parallel; the token embedding that
+     * is also the output (tied) is mapped once, and stays one matrix.
+     */
+    TransformerWeights map(UnaryOperator<WeightMatrix> f) {
+        WeightMatrix embedding = f.apply(tokenEmbedding);
+        WeightMatrix out = output == tokenEmbedding ? embedding : f.apply(output);
+        Layer[] mapped = new Layer[layers.length];
+        IntStream.range(0, layers.length).parallel().forEach(i -> mapped[i] = layers[i].map(f));
+        return new TransformerWeights(embedding, mapped, outputNorm, out, outputBias);
+    }
+
+    /** Runs {@code action} on every matrix, the tied embedding once. */
+    void forEachMatrix(Consumer<WeightMatrix> action) {
+        action.accept(tokenEmbedding);
+        if (output != tokenEmbedding) {
+            action.accept(output);
+        }
+        for (Layer layer : layers) {
+            layer.matrices().forEach(action);
+        }
+    }
 
     /**
      * @param attentionNorm     (dim)
@@ -34,5 +61,17 @@ public record TransformerWeights(WeightMatrix tokenEmbedding, Layer[] layers, fl
     public record Layer(float[] attentionNorm, WeightMatrix wq, WeightMatrix wk, WeightMatrix wv,
                         float[] bq, float[] bk, float[] bv, float[] queryNorm, float[] keyNorm, WeightMatrix wo,
                         float[] postAttentionNorm, float[] ffnNorm, WeightMatrix gate, WeightMatrix up,
-                        WeightMatrix down, float[] postFfnNorm) {}
+                        WeightMatrix down, float[] postFfnNorm) {
+
+        /** The layer's matrices. */
+        List<WeightMatrix> matrices() {
+            return List.of(wq, wk, wv, wo, gate, up, down);
+        }
+
+        /** This layer with every matrix replaced by {@code f} of it. */
+        Layer map(UnaryOperator<WeightMatrix> f) {
+            return new Layer(attentionNorm, f.apply(wq), f.apply(wk), f.apply(wv), bq, bk, bv, queryNorm, keyNorm,
+                    f.apply(wo), postAttentionNorm, ffnNorm, f.apply(gate), f.apply(up), f.apply(down), postFfnNorm);
+        }
+    }
 }

@@ -32,13 +32,17 @@ record InterleavedQ4_0(MemorySegment tiles, int groupedRows, int cols) implement
     private static final VectorSpecies<Short> HALVES = ShortVector.SPECIES_256;
     private static final int BLOCK_BYTES = 18;
 
-    /** {@code data}'s whole groups re-laid, from {@code copies}; null if there are none or the machine's vectors do not fit. */
+    /**
+     * {@code data}'s whole groups re-laid, from {@code copies}; null if there are none, the machine's vectors do not
+     * fit or {@code copies} leaves them to the file's kernels for now.
+     */
     static InterleavedQ4_0 of(MemorySegment data, int rows, int cols, RelaidCopies copies) {
         if (!RowGroups.supported() || rows < GROUP) {
             return null;
         }
-        return new InterleavedQ4_0(RowGroups.relay(data, rows, cols / 32, BLOCK_BYTES, TILE_BYTES,
-                InterleavedQ4_0::layOutGroup, InterleavedQ4_0::mergePair, copies, "Q4_0 pairs"), rows - rows % GROUP, cols);
+        MemorySegment tiles = RowGroups.relay(data, rows, cols / 32, BLOCK_BYTES, TILE_BYTES,
+                InterleavedQ4_0::layOutGroup, InterleavedQ4_0::mergePair, copies, "Q4_0 pairs");
+        return tiles == null ? null : new InterleavedQ4_0(tiles, rows - rows % GROUP, cols);
     }
 
     @Override

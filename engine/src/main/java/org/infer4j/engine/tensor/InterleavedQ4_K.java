@@ -47,13 +47,17 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
     private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_512;
     private static final VectorSpecies<Short> HALF_LANES = ShortVector.SPECIES_256;
 
-    /** {@code data}'s whole groups re-laid, from {@code copies}; null if there are none or the machine's vectors do not fit. */
+    /**
+     * {@code data}'s whole groups re-laid, from {@code copies}; null if there are none, the machine's vectors do not
+     * fit or {@code copies} leaves them to the file's kernels for now.
+     */
     static InterleavedQ4_K of(MemorySegment data, int rows, int cols, RelaidCopies copies) {
         if (!RowGroups.supported() || rows < GROUP) {
             return null;
         }
-        return new InterleavedQ4_K(RowGroups.relay(data, rows, cols / 256, BLOCK_BYTES, TILE_BYTES,
-                InterleavedQ4_K::layOutGroup, InterleavedQ4_K::mergePair, copies, "Q4_K pairs"), rows - rows % GROUP, cols);
+        MemorySegment tiles = RowGroups.relay(data, rows, cols / 256, BLOCK_BYTES, TILE_BYTES,
+                InterleavedQ4_K::layOutGroup, InterleavedQ4_K::mergePair, copies, "Q4_K pairs");
+        return tiles == null ? null : new InterleavedQ4_K(tiles, rows - rows % GROUP, cols);
     }
 
     @Override

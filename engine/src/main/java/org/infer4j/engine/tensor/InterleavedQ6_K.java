@@ -60,13 +60,17 @@ record InterleavedQ6_K(MemorySegment tiles, int groupedRows, int cols) implement
     /** Eight lanes' low nibbles, and their low two bits. */
     private static final long LOW4 = 0x0F0F0F0F0F0F0F0FL, LOW2 = 0x0303030303030303L;
 
-    /** {@code data}'s whole groups re-laid, from {@code copies}; null if there are none or the machine's vectors do not fit. */
+    /**
+     * {@code data}'s whole groups re-laid, from {@code copies}; null if there are none, the machine's vectors do not
+     * fit or {@code copies} leaves them to the file's kernels for now.
+     */
     static InterleavedQ6_K of(MemorySegment data, int rows, int cols, RelaidCopies copies) {
         if (!RowGroups.supported() || rows < GROUP) {
             return null;
         }
-        return new InterleavedQ6_K(RowGroups.relay(data, rows, cols / 256, BLOCK_BYTES, TILE_BYTES,
-                InterleavedQ6_K::layOutGroup, null, copies, "Q6_K"), rows - rows % GROUP, cols);
+        MemorySegment tiles = RowGroups.relay(data, rows, cols / 256, BLOCK_BYTES, TILE_BYTES,
+                InterleavedQ6_K::layOutGroup, null, copies, "Q6_K");
+        return tiles == null ? null : new InterleavedQ6_K(tiles, rows - rows % GROUP, cols);
     }
 
     @Override

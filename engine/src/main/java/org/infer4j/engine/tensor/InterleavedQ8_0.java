@@ -31,13 +31,17 @@ record InterleavedQ8_0(MemorySegment tiles, int groupedRows, int cols) implement
     private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_512;
     private static final VectorSpecies<Short> HALVES = ShortVector.SPECIES_256;
 
-    /** {@code data}'s whole groups re-laid, from {@code copies}; null if there are none or the machine's vectors do not fit. */
+    /**
+     * {@code data}'s whole groups re-laid, from {@code copies}; null if there are none, the machine's vectors do not
+     * fit or {@code copies} leaves them to the file's kernels for now.
+     */
     static InterleavedQ8_0 of(MemorySegment data, int rows, int cols, RelaidCopies copies) {
         if (!RowGroups.supported() || rows < GROUP) {
             return null;
         }
-        return new InterleavedQ8_0(RowGroups.relay(data, rows, cols / 32, BLOCK_BYTES, TILE_BYTES,
-                InterleavedQ8_0::layOutGroup, null, copies, "Q8_0"), rows - rows % GROUP, cols);
+        MemorySegment tiles = RowGroups.relay(data, rows, cols / 32, BLOCK_BYTES, TILE_BYTES,
+                InterleavedQ8_0::layOutGroup, null, copies, "Q8_0");
+        return tiles == null ? null : new InterleavedQ8_0(tiles, rows - rows % GROUP, cols);
     }
 
     @Override

@@ -33,8 +33,32 @@ public interface RelaidCopies {
     /**
      * The copy, {@code bytes} long, of {@code source} (a tensor's bytes in the mapped file, or a slice of them) in the
      * layout named {@code layout}; where there is none to reuse, {@code layOut} fills a zeroed segment of that size.
+     * Null where this load leaves the rows to the kernels that read the file ({@link #reusedOnly}): the matrix then
+     * has no re-laid groups until {@link WeightMatrix#relaid} gives it them.
      */
     MemorySegment copy(MemorySegment source, String layout, long bytes, Consumer<MemorySegment> layOut);
+
+    /**
+     * The copy {@link #copy} would give if it is already there to map (stored by an earlier start), without laying
+     * anything out; null otherwise.
+     */
+    default MemorySegment reuse(MemorySegment source, String layout, long bytes) {
+        return null;
+    }
+
+    /**
+     * Copies that cost no layout: {@code copies}' stored ones ({@link #reuse}); for every other tensor {@link #copy}
+     * gives null and runs {@code deferred}, so that a load can be ready before any weight is re-laid.
+     */
+    static RelaidCopies reusedOnly(RelaidCopies copies, Runnable deferred) {
+        return (source, layout, bytes, layOut) -> {
+            MemorySegment stored = copies.reuse(source, layout, bytes);
+            if (stored == null) {
+                deferred.run();
+            }
+            return stored;
+        };
+    }
 
     /**
      * Identifies the code that lays copies out, for a stored copy to be reused only by the code that wrote it: a hash

@@ -14,6 +14,16 @@ sealed interface RelaidMatrix extends WeightMatrix permits Q4_0Matrix, Q4_KMatri
     }
 
     @Override
+    default WeightMatrix relaid(RelaidCopies copies) {
+        return groups() != null ? this : WeightMatrix.of(name(), type(), data(), rows(), cols(), copies);
+    }
+
+    @Override
+    default void unloadRelaidRows() {
+        RowGroups.unload(data(), type().byteSize((long) relaidRows() * cols()));
+    }
+
+    @Override
     default int touchRelaid(int rowFrom, int rowTo, int colFrom, int colTo, int part, int parts) {
         return groups() == null || rowFrom >= rowTo ? 0 : groups().touch(rowFrom, rowTo, colFrom, colTo, part, parts);
     }

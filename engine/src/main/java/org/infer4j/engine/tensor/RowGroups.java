@@ -152,13 +152,16 @@ sealed interface RowGroups permits InterleavedQ4_0, InterleavedQ4_K, Interleaved
      * loads in 0.25 -> 0.55 s with every tensor laid out). With a {@code pairing} (may be null), groups 2p and 2p + 1
      * (where both exist) are laid out and then merged by it into one region of twice a group's bytes at the first's
      * place (a last group without a partner stays as it is). The file's bytes of the grouped rows are then unloaded.
+     * Null where {@code copies} gives none (the rows stay with the file's kernels for now).
      */
     static MemorySegment relay(MemorySegment data, int rows, int blocks, int blockBytes, int tileBytes, GroupLayout layout,
                                GroupPairing pairing, RelaidCopies copies, String name) {
         int groups = rows / GROUP;
         MemorySegment tiles = copies.copy(data, name, (long) groups * blocks * tileBytes,
                 into -> layOut(data, groups, blocks, blockBytes, tileBytes, layout, pairing, into));
-        unload(data, (long) groups * GROUP * blocks * blockBytes);
+        if (tiles != null) {
+            unload(data, (long) groups * GROUP * blocks * blockBytes);
+        }
         return tiles;
     }
 

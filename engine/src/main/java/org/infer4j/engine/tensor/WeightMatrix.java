@@ -76,6 +76,20 @@ public sealed interface WeightMatrix permits F32Matrix, F16Matrix, BF16Matrix, Q
         return 0;
     }
 
+    /**
+     * This matrix with its whole groups of rows re-laid from {@code copies} ({@link RowGroups}) where its load left
+     * them to the file's kernels ({@link RelaidCopies#reusedOnly}); itself where there is nothing to re-lay.
+     */
+    default WeightMatrix relaid(RelaidCopies copies) {
+        return this;
+    }
+
+    /**
+     * Drops from this process's memory the file's pages of the rows read from a re-laid copy: no kernel of this matrix
+     * reads them, though the kernels of the matrix it replaced ({@link #relaid}) may have faulted them in again.
+     */
+    default void unloadRelaidRows() {}
+
     /** Wraps {@code data} (the tensor's bytes) as a matrix, or fails naming the tensor if its type is not supported. */
     static WeightMatrix of(String name, GgmlType type, MemorySegment data, int rows, int cols) {
         return of(name, type, data, rows, cols, RelaidCopies.IN_MEMORY);

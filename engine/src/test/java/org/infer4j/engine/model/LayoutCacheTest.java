@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,13 +11,10 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.Random;
 import jdk.incubator.vector.ShortVector;
 import org.infer4j.engine.tensor.RelaidCopies;
 import org.infer4j.gguf.GgmlType;
 import org.infer4j.gguf.GgufFile;
-import org.infer4j.gguf.GgufWriter;
-import org.infer4j.gguf.TensorInfo;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,10 +28,6 @@ import org.junit.jupiter.params.provider.EnumSource;
  * or is damaged, is not used, and none of that fails a load.
  */
 class LayoutCacheTest {
-    /** A prompt (the batched kernels, their tiles from the copies) then single tokens (the one-token kernels). */
-    private static final int[] PROMPT = {1, 17, 300, 42, 7, 99};
-    private static final int[] NEXT = {5, 250, 11};
-
     @TempDir
     Path tmp;
     private Path cacheDir;
@@ -51,7 +42,7 @@ class LayoutCacheTest {
     @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K", "Q6_K"})
     void aSecondStartMapsEveryCopyAndComputesTheSameLogits(GgmlType type) throws IOException {
         Path model = model(type);
-        float[] expected = logits(ModelLoader.load(GgufFile.open(model), 2));
+        float[] expected = RelaidModels.logits(ModelLoader.load(GgufFile.open(model), 2));
 
         LayoutCache.Summary first = loadAndRun(model, expected, RelaidCopies.layoutFingerprint());
         assertThat(first.mapped()).isZero();
@@ -69,7 +60,7 @@ class LayoutCacheTest {
     @Test
     void anotherVersionOfTheModelFileIsLaidOutAgain() throws IOException {
         Path model = model(GgmlType.Q4_0);
-        float[] expected = logits(ModelLoader.load(GgufFile.open(model), 2));
+        float[] expected = RelaidModels.logits(ModelLoader.load(GgufFile.open(model), 2));
         loadAndRun(model, expected, RelaidCopies.layoutFingerprint());
         Files.setLastModifiedTime(model, FileTime.from(Instant.now().plusSeconds(60)));
 
@@ -80,7 +71,7 @@ class LayoutCacheTest {
     @Test
     void copiesWrittenByOtherLayoutCodeAreNotUsed() throws IOException {
         Path model = model(GgmlType.Q4_K);
-        float[] expected = logits(ModelLoader.load(GgufFile.open(model), 2));
+        float[] expected = RelaidModels.logits(ModelLoader.load(GgufFile.open(model), 2));
         loadAndRun(model, expected, "an older layout");
 
         assertThat(loadAndRun(model, expected, RelaidCopies.layoutFingerprint()).mapped()).isZero();
@@ -89,7 +80,7 @@ class LayoutCacheTest {
     @Test
     void aTruncatedOrDamagedCacheFileIsLaidOutAgainAndReplaced() throws IOException {
         Path model = model(GgmlType.Q6_K);
-        float[] expected = logits(ModelLoader.load(GgufFile.open(model), 2));
+        float[] expected = RelaidModels.logits(ModelLoader.load(GgufFile.open(model), 2));
         loadAndRun(model, expected, RelaidCopies.layoutFingerprint());
         Path file = cacheFile();
         long size = Files.size(file);
@@ -109,7 +100,7 @@ class LayoutCacheTest {
     @Test
     void aCacheThatCannotBeWrittenLeavesTheCopiesInMemory() throws IOException {
         Path model = model(GgmlType.Q4_0);
-        float[] expected = logits(ModelLoader.load(GgufFile.open(model), 2));
+        float[] expected = RelaidModels.logits(ModelLoader.load(GgufFile.open(model), 2));
         Files.writeString(tmp.resolve("not-a-folder"), "x");
         cacheDir = tmp.resolve("not-a-folder");
 
@@ -120,7 +111,7 @@ class LayoutCacheTest {
     @Test
     void abandonedTemporaryFilesAreDeletedAndLiveOnesKept() throws IOException {
         Path model = model(GgmlType.Q4_0);
-        float[] expected = logits(ModelLoader.load(GgufFile.open(model), 2));
+        float[] expected = RelaidModels.logits(ModelLoader.load(GgufFile.open(model), 2));
         loadAndRun(model, expected, RelaidCopies.layoutFingerprint());
         String name = cacheFile().getFileName().toString();
         Path gone = Files.writeString(cacheDir.resolve(name + ".999999999-1.tmp"), "partial");
@@ -135,13 +126,13 @@ class LayoutCacheTest {
     @Test
     void twoLoadsOfOneFileWriteOneWholeCache() throws IOException {
         Path model = model(GgmlType.Q4_0);
-        float[] expected = logits(ModelLoader.load(GgufFile.open(model), 2));
+        float[] expected = RelaidModels.logits(ModelLoader.load(GgufFile.open(model), 2));
         GgufFile a = GgufFile.open(model), b = GgufFile.open(model);
         LayoutCache cacheA = LayoutCache.open(cacheDir, a), cacheB = LayoutCache.open(cacheDir, b);
         LanguageModel first = ModelLoader.load(a, 2, ModelLoader.DEFAULT_BATCH, cacheA);
         LanguageModel second = ModelLoader.load(b, 2, ModelLoader.DEFAULT_BATCH, cacheB);
-        assertThat(logits(first)).isEqualTo(expected);
-        assertThat(logits(second)).isEqualTo(expected);
+        assertThat(RelaidModels.logits(first)).isEqualTo(expected);
+        assertThat(RelaidModels.logits(second)).isEqualTo(expected);
         LayoutCache.Summary mapped = loadAndRun(model, expected, RelaidCopies.layoutFingerprint());
         assertThat(mapped.laidOut()).isZero();
         assertThat(mapped.mapped()).isGreaterThan(0);
@@ -156,7 +147,7 @@ class LayoutCacheTest {
         LayoutCache cache = LayoutCache.open(cacheDir, gguf, fingerprint);
         LanguageModel lm = ModelLoader.load(gguf, 2, ModelLoader.DEFAULT_BATCH, cache);
         LayoutCache.Summary summary = cache.summary();
-        assertThat(logits(lm)).as("logits with %s", summary).isEqualTo(expected);
+        assertThat(RelaidModels.logits(lm)).as("logits with %s", summary).isEqualTo(expected);
         for (float v : expected) {
             assertThat(v).isFinite();
         }
@@ -169,66 +160,7 @@ class LayoutCacheTest {
         }
     }
 
-    /**
-     * A small llama of {@code type} weights (tied output): Q4_0 as {@link RandomLlamaModel} quantizes it; K types as
-     * random super-blocks (the project has no K quantizer) with small scales, every 2-D weight of the Q4_0 file
-     * replaced.
-     */
     private Path model(GgmlType type) throws IOException {
-        Path q4 = tmp.resolve("model-Q4_0.gguf");
-        if (!Files.exists(q4)) {
-            RandomLlamaModel.writeTied(q4, RandomLlamaModel.PARITY, GgmlType.Q4_0, 11);
-        }
-        if (type == GgmlType.Q4_0) {
-            return q4;
-        }
-        Path file = tmp.resolve("model-" + type + ".gguf");
-        Random rnd = new Random(5);
-        try (GgufFile source = GgufFile.open(q4)) {
-            GgufWriter writer = new GgufWriter().putAll(source.metadata());
-            for (TensorInfo t : source.tensors().values()) {
-                if (t.dimensions() == 2) {
-                    writer.addTensor(t.name(), type, t.shape(), randomBlocks(type, rnd, t.elementCount() / 256));
-                } else {
-                    writer.addTensor(t.name(), t.type(), t.shape(), source.tensorData(t));
-                }
-            }
-            writer.write(file);
-        }
-        return file;
-    }
-
-    private static byte[] randomBlocks(GgmlType type, Random rnd, long blocks) {
-        int size = (int) type.byteSize(256);
-        byte[] out = new byte[Math.toIntExact(blocks * size)];
-        rnd.nextBytes(out);
-        ByteBuffer b = ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < blocks; i++) {
-            short d = Float.floatToFloat16((float) Math.abs(rnd.nextGaussian() * 2e-3));
-            if (type == GgmlType.Q4_K) {
-                b.putShort(i * size, d);
-                b.putShort(i * size + 2, Float.floatToFloat16((float) Math.abs(rnd.nextGaussian() * 2e-3)));
-            } else {
-                b.putShort(i * size + 208, d);
-            }
-        }
-        return out;
-    }
-
-    /** The logits after the prompt and after each next token, end to end; closes the model. */
-    private static float[] logits(LanguageModel model) {
-        try (model) {
-            int vocab = model.spec().vocabSize();
-            float[] all = new float[(1 + NEXT.length) * vocab];
-            float[] logits = new float[vocab];
-            KvCache cache = model.newCache(PROMPT.length + NEXT.length);
-            model.forward(cache, PROMPT, logits);
-            System.arraycopy(logits, 0, all, 0, vocab);
-            for (int i = 0; i < NEXT.length; i++) {
-                model.forward(cache, new int[] {NEXT[i]}, logits);
-                System.arraycopy(logits, 0, all, (i + 1) * vocab, vocab);
-            }
-            return all;
-        }
+        return RelaidModels.write(tmp, type);
     }
 }

@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.infer4j.engine.convert.ModelSources;
 import org.infer4j.engine.convert.OutputType;
+import org.infer4j.engine.model.ModelLoader;
 import org.infer4j.server.api.ApiServer;
 import org.infer4j.server.api.ServerOptions;
 import org.infer4j.server.registry.LoadSettings;
@@ -112,8 +113,9 @@ final class ServeCommand implements Callable<Integer> {
         if (port < 0 || port > 65535) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--port must be between 0 and 65535");
         }
+        // Serving from the mapped file at once; a model file's first start re-lays its weights while it serves.
         return new LoadSettings(workers, Optional.ofNullable(contextSize), Optional.ofNullable(chatTemplateFile),
-                layoutCache.directory());
+                layoutCache.directory(), ModelLoader.Relayout.IN_BACKGROUND);
     }
 
     private static String rootMessage(Throwable e) {

@@ -2,6 +2,7 @@ package org.infer4j.server.registry;
 
 import java.nio.file.Path;
 import java.util.Optional;
+import org.infer4j.engine.model.ModelLoader;
 
 /**
  * How every model is loaded.
@@ -11,9 +12,10 @@ import java.util.Optional;
  * @param chatTemplateFile a Jinja chat template used instead of the one in the GGUF file
  * @param layoutCache      folder of the weights re-laid at load, kept between starts
  *                         ({@link org.infer4j.engine.model.LayoutCache}); empty: laid out at every start
+ * @param relayout         whether weights not in the cache are re-laid before a model serves or while it does
  */
 public record LoadSettings(int threads, Optional<Integer> contextSize, Optional<Path> chatTemplateFile,
-                           Optional<Path> layoutCache) {
+                           Optional<Path> layoutCache, ModelLoader.Relayout relayout) {
     public LoadSettings {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
@@ -25,7 +27,13 @@ public record LoadSettings(int threads, Optional<Integer> contextSize, Optional<
         });
     }
 
-    /** Without a layout cache. */
+    /** Weights re-laid before a model serves. */
+    public LoadSettings(int threads, Optional<Integer> contextSize, Optional<Path> chatTemplateFile,
+                        Optional<Path> layoutCache) {
+        this(threads, contextSize, chatTemplateFile, layoutCache, ModelLoader.Relayout.AT_LOAD);
+    }
+
+    /** Without a layout cache, weights re-laid before a model serves. */
     public LoadSettings(int threads, Optional<Integer> contextSize, Optional<Path> chatTemplateFile) {
         this(threads, contextSize, chatTemplateFile, Optional.empty());
     }

@@ -83,10 +83,8 @@ public final class RegistryLoader {
         LanguageModel model;
         try {
             // from here on the model owns the file
-            model = settings.layoutCache().isPresent()
-                    ? ModelLoader.load(gguf, settings.threads(), ModelLoader.DEFAULT_BATCH,
-                            LayoutCache.open(settings.layoutCache().get(), gguf))
-                    : ModelLoader.load(gguf, settings.threads());
+            model = ModelLoader.load(gguf, settings.threads(), ModelLoader.DEFAULT_BATCH,
+                    settings.layoutCache().map(directory -> LayoutCache.open(directory, gguf)), settings.relayout());
         } catch (GgufFormatException | UnsupportedModelException | InvalidModelException
                  | UnsupportedTensorTypeException e) {
             awaitQuietly(textSide);

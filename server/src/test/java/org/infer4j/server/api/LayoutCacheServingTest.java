@@ -1,6 +1,7 @@
 package org.infer4j.server.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.openai.client.OpenAIClient;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 import jdk.incubator.vector.ShortVector;
+import org.infer4j.engine.model.ModelLoader;
 import org.infer4j.engine.model.ModelQuantizer;
 import org.infer4j.gguf.GgmlType;
 import org.infer4j.gguf.GgufFile;
@@ -43,12 +45,12 @@ class LayoutCacheServingTest {
             ModelQuantizer.quantize(in, model, GgmlType.Q4_0);
         }
         Path cache = dir.resolve("relaid");
-        CompletionChoice.Logprobs inMemory = complete(model, Optional.empty());
-        CompletionChoice.Logprobs writing = complete(model, Optional.of(cache));
+        CompletionChoice.Logprobs inMemory = complete(model, Optional.empty(), ModelLoader.Relayout.AT_LOAD);
+        CompletionChoice.Logprobs writing = complete(model, Optional.of(cache), ModelLoader.Relayout.AT_LOAD);
         try (Stream<Path> files = Files.list(cache)) {
             assertThat(files.map(f -> f.getFileName().toString())).singleElement().asString().endsWith(".relaid");
         }
-        CompletionChoice.Logprobs mapping = complete(model, Optional.of(cache));
+        CompletionChoice.Logprobs mapping = complete(model, Optional.of(cache), ModelLoader.Relayout.AT_LOAD);
 
         assertThat(inMemory.tokens().orElseThrow()).hasSize(16);
         for (CompletionChoice.Logprobs other : List.of(writing, mapping)) {
@@ -57,10 +59,40 @@ class LayoutCacheServingTest {
         }
     }
 
+    /**
+     * As {@code serve} starts: the first start of a file serves at once while its weights are re-laid, from the file's
+     * kernels then from the copies; whichever answers, the tokens are the same and their log-probabilities the same
+     * within float rounding (the kernels sum in another order).
+     */
+    @Test
+    void aStartThatReLaysWhileServingAnswersTheSame() throws IOException {
+        assumeTrue(ShortVector.SPECIES_PREFERRED.length() >= 32, "copies are re-laid only with 512-bit vectors");
+        Path model = dir.resolve("stories-q4_0.gguf");
+        try (GgufFile in = GgufFile.open(SharedFixtures.model("stories260K.gguf"))) {
+            ModelQuantizer.quantize(in, model, GgmlType.Q4_0);
+        }
+        Path cache = dir.resolve("relaid");
+        CompletionChoice.Logprobs atLoad = complete(model, Optional.empty(), ModelLoader.Relayout.AT_LOAD);
+        for (int start = 0; start < 2; start++) { // writing the cache, then mapping it
+            CompletionChoice.Logprobs background = complete(model, Optional.of(cache), ModelLoader.Relayout.IN_BACKGROUND);
+            assertThat(background.tokens()).isEqualTo(atLoad.tokens());
+            List<Double> expected = atLoad.tokenLogprobs().orElseThrow();
+            List<Double> actual = background.tokenLogprobs().orElseThrow();
+            assertThat(actual).hasSameSizeAs(expected);
+            for (int i = 0; i < expected.size(); i++) {
+                assertThat(actual.get(i)).isCloseTo(expected.get(i), within(1e-3));
+            }
+            try (Stream<Path> files = Files.list(cache)) {
+                assertThat(files.map(f -> f.getFileName().toString())).singleElement().asString().endsWith(".relaid");
+            }
+        }
+    }
+
     /** Serves {@code model}, asks for 16 greedy tokens with their log-probabilities, stops the server. */
-    private static CompletionChoice.Logprobs complete(Path model, Optional<Path> layoutCache) {
+    private static CompletionChoice.Logprobs complete(Path model, Optional<Path> layoutCache,
+                                                      ModelLoader.Relayout relayout) {
         try (ModelRegistry registry = RegistryLoader.load(List.of(new ModelSource(model, Optional.of("m"))),
-                new LoadSettings(2, Optional.empty(), Optional.empty(), layoutCache));
+                new LoadSettings(2, Optional.empty(), Optional.empty(), layoutCache, relayout));
              ApiServer server = new ApiServer(registry, new ServerOptions("127.0.0.1", 0, Optional.empty(),
                      ServerOptions.DEFAULT_MAX_BODY_BYTES)).start()) {
             OpenAIClient openai = OpenAIOkHttpClient.builder().baseUrl(server.url() + "/v1").apiKey("unused").build();
