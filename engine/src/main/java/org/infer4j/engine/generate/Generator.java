@@ -28,6 +28,7 @@ import org.infer4j.engine.tokenizer.Tokenizer;
  * The generator does not own the model: closing it stops the thread, not the model.
  */
 public final class Generator implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Generator.class.getName());
     /** Stop strings a request may carry, as OpenAI allows. */
     public static final int MAX_STOP_STRINGS = 4;
 
@@ -41,6 +42,7 @@ public final class Generator implements AutoCloseable {
     private final Condition workArrived = lock.newCondition();
     private final ArrayDeque<Sequence> waiting = new ArrayDeque<>(); // guarded by lock
     private boolean closed; // guarded by lock
+    private boolean warmUpAsked; // guarded by lock
 
     // Inference thread only.
     private final List<Sequence> running = new ArrayList<>();
@@ -97,6 +99,21 @@ public final class Generator implements AutoCloseable {
             lock.unlock();
         }
         return sequence;
+    }
+
+    /**
+     * Asks the inference thread to warm the model up ({@link LanguageModel#warmUp}) before it admits the next
+     * requests, and returns at once: a server asks once it listens, so that its first request does not wait for the
+     * kernels to compile. Requests that come meanwhile wait for the warm-up, as they would have for the compiler.
+     */
+    public void warmUp() {
+        lock.lock();
+        try {
+            warmUpAsked = true;
+            workArrived.signal();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
@@ -192,14 +209,40 @@ public final class Generator implements AutoCloseable {
         }
     }
 
-    /** Waits for work, moves queued requests into free slots; false once closed. */
+    /** The model's warm-up on the inference thread. A failure is logged; each request then meets it on its own. */
+    private void runWarmUp() {
+        long start = System.nanoTime();
+        try {
+            model.warmUp();
+            LOG.log(System.Logger.Level.INFO, "{0} warmed up in {1} s", model.spec().name(),
+                    String.format("%.2f", (System.nanoTime() - start) / 1e9));
+        } catch (RuntimeException | OutOfMemoryError e) {
+            LOG.log(System.Logger.Level.WARNING, "warming up " + model.spec().name() + " failed", e);
+        }
+    }
+
+    /** Waits for work, warms the model up if asked, moves queued requests into free slots; false once closed. */
     private boolean admit() {
         List<Sequence> admitted = new ArrayList<>();
+        boolean warm;
         lock.lock();
         try {
-            while (!closed && waiting.isEmpty() && running.isEmpty()) {
+            while (!closed && waiting.isEmpty() && running.isEmpty() && !warmUpAsked) {
                 workArrived.awaitUninterruptibly();
             }
+            if (closed) {
+                return false;
+            }
+            warm = warmUpAsked;
+            warmUpAsked = false;
+        } finally {
+            lock.unlock();
+        }
+        if (warm) {
+            runWarmUp();
+        }
+        lock.lock();
+        try {
             if (closed) {
                 return false;
             }

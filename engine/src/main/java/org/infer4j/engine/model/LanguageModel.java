@@ -24,6 +24,12 @@ public interface LanguageModel extends AutoCloseable {
      */
     default void awaitLayout() {}
 
+    /**
+     * Runs the model a little on a cache of its own, so that its first request does not pay for compiling its
+     * kernels; changes nothing a later {@link #forward} computes. Does nothing where there is nothing to compile.
+     */
+    default void warmUp() {}
+
     @Override
     void close();
 }

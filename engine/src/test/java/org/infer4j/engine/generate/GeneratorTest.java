@@ -48,6 +48,40 @@ class GeneratorTest {
     }
 
     @Test
+    void aWarmUpRunsOnTheInferenceThreadBeforeTheRequestsThatComeMeanwhile() throws Exception {
+        ScriptedModel model = continuation(2, WORLD, EOS);
+        Semaphore warmUpGate = new Semaphore(0);
+        model.warmUpGate = warmUpGate;
+        Generator generator = generator(model, 32, 2);
+        assertThat(model.warmUpThreads).as("only when asked").isEmpty();
+
+        generator.warmUp();
+        RecordingListener early = new RecordingListener();
+        generator.submit(request(new int[] {BOS, HELLO}, 5), early);
+        Thread.sleep(50);
+        assertThat(model.forwardLog).as("the request waits for the warm-up").isEmpty();
+        warmUpGate.release();
+        assertThat(early.await()).isEqualTo("finish");
+        assertThat(early.text()).isEqualTo(" world");
+        assertThat(model.forwardLog.getFirst()).isEqualTo(ScriptedModel.WARM_UP);
+        assertThat(model.warmUpThreads).containsExactly(THREAD);
+    }
+
+    @Test
+    void aFailingWarmUpLeavesTheGeneratorServing() {
+        ScriptedModel model = continuation(2, WORLD, EOS);
+        model.warmUpGate = new Semaphore(0) {
+            @Override
+            public void acquireUninterruptibly() {
+                throw new IllegalStateException("warm-up broke");
+            }
+        };
+        Generator generator = generator(model, 32, 1);
+        generator.warmUp();
+        assertThat(generator.generate(request(new int[] {BOS, HELLO}, 5)).text()).isEqualTo(" world");
+    }
+
+    @Test
     void endOfGenerationTokenStopsAndIsCountedButNotShown() {
         Generator generator = generator(continuation(2, WORLD, BANG, EOS), 32, 2);
         GenerationResult result = generator.generate(request(new int[] {BOS, HELLO}, 50));

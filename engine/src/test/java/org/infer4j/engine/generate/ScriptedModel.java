@@ -32,6 +32,11 @@ class ScriptedModel implements LanguageModel {
     final AtomicInteger cachesCreated = new AtomicInteger();
     final List<Integer> forwardLog = Collections.synchronizedList(new ArrayList<>());
     final Set<String> forwardThreads = Collections.synchronizedSet(new HashSet<>());
+    /** Warm-ups run (on their thread), in {@link #forwardLog} as {@value #WARM_UP}. */
+    final List<String> warmUpThreads = Collections.synchronizedList(new ArrayList<>());
+    static final int WARM_UP = -1;
+    /** Each warm-up then waits for one permit of it. */
+    volatile Semaphore warmUpGate;
 
     ScriptedModel(int vocabSize, int contextLength, Script script) {
         this.vocabSize = vocabSize;
@@ -62,6 +67,16 @@ class ScriptedModel implements LanguageModel {
             throw new IllegalArgumentException("capacity " + capacity + " > context " + contextLength);
         }
         return new Cache(cachesCreated.getAndIncrement(), capacity);
+    }
+
+    @Override
+    public void warmUp() {
+        Semaphore g = warmUpGate;
+        if (g != null) {
+            g.acquireUninterruptibly();
+        }
+        warmUpThreads.add(Thread.currentThread().getName());
+        forwardLog.add(WARM_UP);
     }
 
     @Override

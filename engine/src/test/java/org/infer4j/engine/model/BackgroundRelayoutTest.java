@@ -100,6 +100,20 @@ class BackgroundRelayoutTest {
         assertThat(RelaidModels.logits(lm)).isEqualTo(expected);
     }
 
+    /** The warm-up waits for the copies, runs on them, and leaves no trace in what the model computes after it. */
+    @Test
+    void aWarmUpTakesTheCopiesAndChangesNoLogits() throws IOException {
+        Path model = RelaidModels.write(tmp, GgmlType.Q6_K);
+        float[] expected = RelaidModels.logits(ModelLoader.load(GgufFile.open(model), 2));
+        GgufFile gguf = GgufFile.open(model);
+        LayoutCache cache = LayoutCache.open(cacheDir, gguf);
+        LanguageModel lm = ModelLoader.load(gguf, 2, ModelLoader.DEFAULT_BATCH, Optional.of(cache),
+                ModelLoader.Relayout.IN_BACKGROUND);
+        lm.warmUp();
+        assertThat(cache.summary().laidOut()).isGreaterThan(0);
+        assertThat(RelaidModels.logits(lm)).isEqualTo(expected);
+    }
+
     @Test
     void closingFirstCallsTheLayoutOffAndWritesNoCache() throws IOException {
         Path model = RelaidModels.write(tmp, GgmlType.Q4_0);

@@ -82,6 +82,8 @@ final class ServeCommand implements Callable<Integer> {
         spec.commandLine().getOut().println("infer4j: serving " + String.join(", ",
                 registry.all().stream().map(m -> m.id()).toList()) + " on " + server.url());
         spec.commandLine().getOut().flush();
+        // Once listening, not before: warming up compiles the kernels on the same cores the start needs.
+        registry.warmUp();
         stopped.await();
         return 0;
     }

@@ -13,8 +13,14 @@ import java.util.Optional;
 public final class ModelRegistry implements AutoCloseable {
     private final Map<String, ServedModel> models = new LinkedHashMap<>();
     private final List<AutoCloseable> resources;
+    private final List<Runnable> warmUps;
 
     public ModelRegistry(List<ServedModel> models, List<AutoCloseable> resources) {
+        this(models, resources, List.of());
+    }
+
+    /** With {@code warmUps}: each starts one model's warm-up and returns ({@link #warmUp}). */
+    public ModelRegistry(List<ServedModel> models, List<AutoCloseable> resources, List<Runnable> warmUps) {
         if (models.isEmpty()) {
             throw new IllegalArgumentException("a registry needs at least one model");
         }
@@ -24,6 +30,15 @@ public final class ModelRegistry implements AutoCloseable {
             }
         }
         this.resources = new ArrayList<>(resources);
+        this.warmUps = List.copyOf(warmUps);
+    }
+
+    /**
+     * Starts warming every model up on its own inference thread and returns: its kernels compile before its first
+     * request needs them rather than during it.
+     */
+    public void warmUp() {
+        warmUps.forEach(Runnable::run);
     }
 
     public Optional<ServedModel> find(String id) {

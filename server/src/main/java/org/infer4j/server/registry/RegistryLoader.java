@@ -50,11 +50,12 @@ public final class RegistryLoader {
     public static ModelRegistry load(List<ModelSource> sources, LoadSettings settings) {
         List<ServedModel> models = new ArrayList<>();
         List<AutoCloseable> resources = new ArrayList<>();
+        List<Runnable> warmUps = new ArrayList<>();
         try {
             for (ModelSource source : sources) {
-                models.add(loadOne(source, settings, resources));
+                models.add(loadOne(source, settings, resources, warmUps));
             }
-            return new ModelRegistry(models, resources);
+            return new ModelRegistry(models, resources, warmUps);
         } catch (RuntimeException e) {
             for (int i = resources.size() - 1; i >= 0; i--) {
                 try {
@@ -70,7 +71,8 @@ public final class RegistryLoader {
     /** The text side of a model: its tokenizer and chat template. */
     private record TextSide(Tokenizer tokenizer, ChatTemplate template) {}
 
-    private static ServedModel loadOne(ModelSource source, LoadSettings settings, List<AutoCloseable> resources) {
+    private static ServedModel loadOne(ModelSource source, LoadSettings settings, List<AutoCloseable> resources,
+                                       List<Runnable> warmUps) {
         Path file = source.file();
         GgufFile gguf = open(file);
         // The tokenizer and template are built from the metadata on a thread of their own while the weights load
@@ -116,6 +118,7 @@ public final class RegistryLoader {
             throw failure(file, e);
         }
         resources.add(generator);
+        warmUps.add(generator::warmUp);
         return new ServedModel(source.id(), model.spec(), tokenizer, template::renderWithSystemFallback,
                 generator::submit, generator.contextSize(), System.currentTimeMillis() / 1000);
     }
