@@ -12,7 +12,9 @@
 # rate against the machine's streaming-read bandwidth (bench/stream.c, same thread count).
 # Before the rounds, one start per model lays out its weights and writes them to the layout cache
 # (build-cache/bench/relaid, emptied first); the rounds then map them, as every start after a model's first
-# does. The last column is infer4j's load time: that first start, and the mean over the rounds.
+# does. The last column is infer4j's load time, file open to model ready: that first start (ready while it
+# re-lays its weights in the background; in brackets, when the re-laid weights are in use), and the mean over
+# the rounds.
 #
 # llama.cpp runs with its AMX path disabled (bench/no-amx.c): its AMX matrix multiply crashes here.
 set -euo pipefail
@@ -68,31 +70,33 @@ for l in sys.stdin:
     j=json.loads(l); r["pp" if j["n_prompt"]>0 else "tg"]=j["avg_ts"]
 print(r.get("pp","NA"), r.get("tg","NA"))' || echo "NA NA"
 }
-# Prints "pp tg load" (t/s, t/s, s) of one infer4j run of MODEL [-p P -n N].
+# Prints "pp tg load relaid" (t/s, t/s, s, s) of one infer4j run of MODEL [-p P -n N]: ready, re-laid weights in use.
 relaid=$cache/relaid
 infer4j_run() {
-  local out load
+  local out load inuse
   out=$("$java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
     -jar "$root/server/target/infer4j.jar" bench -m "$1" -p "${2:-$prompt}" -n "${3:-$gen}" -t "$threads" -r 1 \
-    --layout-cache "$relaid" 2>"$cache/infer4j.err") || { echo "NA NA NA"; return; }
+    --layout-cache "$relaid" 2>"$cache/infer4j.err") || { echo "NA NA NA NA"; return; }
   load=$(sed -n 's/^load: \([0-9.]*\) s.*/\1/p' "$cache/infer4j.err")
-  awk -F'|' -v p="pp${2:-$prompt}" -v g="tg${3:-$gen}" -v load="${load:-NA}" '
+  inuse=$(sed -n 's/.* in use \([0-9.]*\) s after the load began.*/\1/p' "$cache/infer4j.err")
+  awk -F'|' -v p="pp${2:-$prompt}" -v g="tg${3:-$gen}" -v load="${load:-NA}" -v inuse="${inuse:-NA}" '
     { gsub(/ /, "", $7); split($8, v, "±"); gsub(/ /, "", v[1]) }
     $7 == p { pp = v[1] } $7 == g { tg = v[1] }
-    END { print (pp == "" ? "NA" : pp), (tg == "" ? "NA" : tg), load }' <<<"$out"
+    END { print (pp == "" ? "NA" : pp), (tg == "" ? "NA" : tg), load, inuse }' <<<"$out"
 }
 rm -rf "$relaid"
 
-declare -A sum count bytes first
+declare -A sum count bytes first relaidAt
 for m in "${models[@]}"; do
   name=$(basename "$m" .gguf)
-  read -r _ _ first[$name] < <(infer4j_run "$m" 0 1)
-  echo "== $name: infer4j's first start (lays out, writes the layout cache) loaded in ${first[$name]} s" >&2
+  read -r _ _ first[$name] relaidAt[$name] < <(infer4j_run "$m" 0 1)
+  echo "== $name: infer4j's first start (lays out, writes the layout cache) ready in ${first[$name]} s," \
+    "re-laid weights in use at ${relaidAt[$name]} s" >&2
   for ((i = 1; i <= reps; i++)); do
     echo "== $name round $i/$reps" >&2
     measure_bandwidth
     read -r lpp ltg < <(llama_run "$m")
-    read -r jpp jtg jload < <(infer4j_run "$m")
+    read -r jpp jtg jload _ < <(infer4j_run "$m")
     echo "   llama.cpp pp $lpp tg $ltg | infer4j pp $jpp tg $jtg, load $jload s" >&2
     for k in lpp ltg jpp jtg jload; do
       v=${!k}
@@ -118,7 +122,7 @@ for m in "${models[@]}"; do
     l=$(mean "$name.l$t"); j=$(mean "$name.j$t")
     ratio=NA; [[ $l != NA && $j != NA ]] && ratio=$(python3 -c "print('%.2f' % ($j / $l))")
     bw="" load=""
-    [[ $t == pp ]] && load="${first[$name]:-NA} / $(mean "$name.jload")"
+    [[ $t == pp ]] && load="${first[$name]:-NA} (${relaidAt[$name]:-NA}) / $(mean "$name.jload")"
     if [[ $t == tg ]]; then
       bw=$(python3 -c "
 b=${bytes[$name]}; B=$bandwidth
