@@ -176,20 +176,14 @@ record InterleavedQ4_0(MemorySegment tiles, int groupedRows, int cols) implement
             }
             acc = acc.add(accHigh).sub((short) (8 * xl[b])); // the low nibbles' 8 (RowGroups)
             IntVector sum = acc.reinterpretAsInts();
-            // The rows' scales times the input's, from half precision in int lanes: the magnitude's bits moved
-            // to a float's place read as that float times 2^-112 (exactly, subnormal halves too), so 2^112 joins
-            // the input's scale in one multiply, and the half's sign is put on the product.
+            // The rows' scales times the input's, from half precision in int lanes (RowGroups.SIGN_AND_MAGNITUDE).
             float d = xd[b] * 0x1p112f;
             IntVector h = (IntVector) ShortVector.fromMemorySegment(HALVES, tiles, t, Kernels.LE)
                     .convertShape(VectorOperators.S2I, INTS, 0);
-            FloatVector scale0 = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(d)
-                    .reinterpretAsInts().lanewise(VectorOperators.XOR, h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
-                    .reinterpretAsFloats();
+            FloatVector scale0 = h.lanewise(VectorOperators.LSHL, 13).and(SIGN_AND_MAGNITUDE).reinterpretAsFloats().mul(d);
             h = (IntVector) ShortVector.fromMemorySegment(HALVES, tiles, t + 32, Kernels.LE)
                     .convertShape(VectorOperators.S2I, INTS, 0);
-            FloatVector scale1 = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(d)
-                    .reinterpretAsInts().lanewise(VectorOperators.XOR, h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
-                    .reinterpretAsFloats();
+            FloatVector scale1 = h.lanewise(VectorOperators.LSHL, 13).and(SIGN_AND_MAGNITUDE).reinterpretAsFloats().mul(d);
             s0 = ((FloatVector) sum.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .convert(VectorOperators.I2F, 0)).fma(scale0, s0);
             s1 = ((FloatVector) sum.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(scale1, s1);
@@ -226,30 +220,22 @@ record InterleavedQ4_0(MemorySegment tiles, int groupedRows, int cols) implement
             IntVector sum = acc.reinterpretAsInts();
             IntVector h = (IntVector) ShortVector.fromMemorySegment(HALVES, tiles, t, Kernels.LE)
                     .convertShape(VectorOperators.S2I, INTS, 0);
-            FloatVector scale = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(d)
-                    .reinterpretAsInts().lanewise(VectorOperators.XOR, h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
-                    .reinterpretAsFloats();
+            FloatVector scale = h.lanewise(VectorOperators.LSHL, 13).and(SIGN_AND_MAGNITUDE).reinterpretAsFloats().mul(d);
             s0 = ((FloatVector) sum.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .convert(VectorOperators.I2F, 0)).fma(scale, s0);
             h = (IntVector) ShortVector.fromMemorySegment(HALVES, tiles, t + 32, Kernels.LE)
                     .convertShape(VectorOperators.S2I, INTS, 0);
-            scale = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(d)
-                    .reinterpretAsInts().lanewise(VectorOperators.XOR, h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
-                    .reinterpretAsFloats();
+            scale = h.lanewise(VectorOperators.LSHL, 13).and(SIGN_AND_MAGNITUDE).reinterpretAsFloats().mul(d);
             s1 = ((FloatVector) sum.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(scale, s1);
             sum = acc2.reinterpretAsInts();
             h = (IntVector) ShortVector.fromMemorySegment(HALVES, tiles, t + QUANTS, Kernels.LE)
                     .convertShape(VectorOperators.S2I, INTS, 0);
-            scale = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(d)
-                    .reinterpretAsInts().lanewise(VectorOperators.XOR, h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
-                    .reinterpretAsFloats();
+            scale = h.lanewise(VectorOperators.LSHL, 13).and(SIGN_AND_MAGNITUDE).reinterpretAsFloats().mul(d);
             s2 = ((FloatVector) sum.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .convert(VectorOperators.I2F, 0)).fma(scale, s2);
             h = (IntVector) ShortVector.fromMemorySegment(HALVES, tiles, t + QUANTS + 32, Kernels.LE)
                     .convertShape(VectorOperators.S2I, INTS, 0);
-            scale = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(d)
-                    .reinterpretAsInts().lanewise(VectorOperators.XOR, h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
-                    .reinterpretAsFloats();
+            scale = h.lanewise(VectorOperators.LSHL, 13).and(SIGN_AND_MAGNITUDE).reinterpretAsFloats().mul(d);
             s3 = ((FloatVector) sum.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(scale, s3);
         }
         s0.intoArray(out, outOffset + GROUP * g);

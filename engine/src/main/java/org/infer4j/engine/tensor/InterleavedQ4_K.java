@@ -261,12 +261,12 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
         s0.intoArray(out, outOffset + GROUP * g);
         s1.intoArray(out, outOffset + GROUP * g + 16);
     }
+
     /**
      * The scales of one block's rows as floats: {@code count} vectors of 16 half-precision values at {@code halves},
      * {@code step} bytes apart (the d of each 16 rows, then their dmin), each times the input's scale {@code xd}
-     * (negated for the dmin) into {@code scales[16i ..]}. From half precision in int lanes (as InterleavedQ4_0's
-     * scales): the magnitude's bits moved to a float's place read as that float times 2^-112 (exactly, subnormal
-     * halves too), so 2^112 joins the input's scale in one multiply, and the half's sign is put on the product.
+     * (negated for the dmin) into {@code scales[16i ..]}, from half precision in int lanes as
+     * {@link RowGroups#SIGN_AND_MAGNITUDE} says.
      * A loop over arrays, apart from the kernels: written out in their bodies (a helper returning a vector would
      * box it) the eight conversions made multiplyPair so large that C2 sometimes left Vector API calls out of line,
      * and generation then made garbage (7-18 collections in two tg64 runs of a Llama-3.2-1B-shaped Q4_K_M after pp64
@@ -277,9 +277,7 @@ record InterleavedQ4_K(MemorySegment tiles, int groupedRows, int cols) implement
         for (int i = 0; i < count; i++) {
             IntVector h = (IntVector) ShortVector.fromMemorySegment(HALF_LANES, tiles, halves + (long) step * i, Kernels.LE)
                     .convertShape(VectorOperators.S2I, INTS, 0);
-            h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(i < count / 2 ? d : -d)
-                    .reinterpretAsInts().lanewise(VectorOperators.XOR, h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
-                    .reinterpretAsFloats().intoArray(scales, 16 * i);
+            h.lanewise(VectorOperators.LSHL, 13).and(SIGN_AND_MAGNITUDE).reinterpretAsFloats().mul(i < count / 2 ? d : -d).intoArray(scales, 16 * i);
         }
     }
 

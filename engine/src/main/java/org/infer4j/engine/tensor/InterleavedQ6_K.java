@@ -315,14 +315,10 @@ record InterleavedQ6_K(MemorySegment tiles, int groupedRows, int cols) implement
                 float d = xd[b] * 0x1p112f;
                 IntVector h = (IntVector) ShortVector.fromMemorySegment(HALF_LANES, tiles, t + HALVES, Kernels.LE)
                         .convertShape(VectorOperators.S2I, INTS, 0);
-                s0 = ((FloatVector) sums0.convert(VectorOperators.I2F, 0)).fma(h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13)
-                        .reinterpretAsFloats().mul(d).reinterpretAsInts()
-                        .lanewise(VectorOperators.XOR, h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats(), s0);
+                s0 = ((FloatVector) sums0.convert(VectorOperators.I2F, 0)).fma(h.lanewise(VectorOperators.LSHL, 13).and(SIGN_AND_MAGNITUDE).reinterpretAsFloats().mul(d), s0);
                 h = (IntVector) ShortVector.fromMemorySegment(HALF_LANES, tiles, t + HALVES + 32, Kernels.LE)
                         .convertShape(VectorOperators.S2I, INTS, 0);
-                s1 = ((FloatVector) sums1.convert(VectorOperators.I2F, 0)).fma(h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13)
-                        .reinterpretAsFloats().mul(d).reinterpretAsInts()
-                        .lanewise(VectorOperators.XOR, h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats(), s1);
+                s1 = ((FloatVector) sums1.convert(VectorOperators.I2F, 0)).fma(h.lanewise(VectorOperators.LSHL, 13).and(SIGN_AND_MAGNITUDE).reinterpretAsFloats().mul(d), s1);
             }
             s0.intoArray(out, outOffset + GROUP * g);
             s1.intoArray(out, outOffset + GROUP * g + 16);

@@ -133,14 +133,10 @@ record InterleavedQ8_0(MemorySegment tiles, int groupedRows, int cols) implement
                 float d = xd[b] * 0x1p112f;
                 IntVector h = (IntVector) ShortVector.fromMemorySegment(HALVES, tiles, t, Kernels.LE)
                         .convertShape(VectorOperators.S2I, INTS, 0);
-                FloatVector scale0 = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(d)
-                        .reinterpretAsInts().lanewise(VectorOperators.XOR, h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
-                        .reinterpretAsFloats();
+                FloatVector scale0 = h.lanewise(VectorOperators.LSHL, 13).and(SIGN_AND_MAGNITUDE).reinterpretAsFloats().mul(d);
                 h = (IntVector) ShortVector.fromMemorySegment(HALVES, tiles, t + 32, Kernels.LE)
                         .convertShape(VectorOperators.S2I, INTS, 0);
-                FloatVector scale1 = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(d)
-                        .reinterpretAsInts().lanewise(VectorOperators.XOR, h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
-                        .reinterpretAsFloats();
+                FloatVector scale1 = h.lanewise(VectorOperators.LSHL, 13).and(SIGN_AND_MAGNITUDE).reinterpretAsFloats().mul(d);
                 s0 = ((FloatVector) low.convert(VectorOperators.I2F, 0)).fma(scale0, s0);
                 s1 = ((FloatVector) high.convert(VectorOperators.I2F, 0)).fma(scale1, s1);
             }

@@ -26,6 +26,14 @@ import jdk.incubator.vector.ShortVector;
 sealed interface RowGroups permits InterleavedQ4_0, InterleavedQ4_K, InterleavedQ6_K, InterleavedQ8_0 {
     int GROUP = 32;
 
+    /**
+     * Half-precision scales to floats in int lanes, two operations: a half sign-extended to an int and shifted left by
+     * 13 has its magnitude's bits at a float's place, which reads as the half times 2^-112 (exactly, subnormal halves
+     * too: 2^112 then joins the input's scale in one multiply), and its sign in bits 28-31; this mask keeps bit 31,
+     * the float's sign. (Masking the magnitude first and putting the sign on after the multiply took five.)
+     */
+    int SIGN_AND_MAGNITUDE = 0x8FFFFFFF;
+
     /** Whether this machine's vectors fit the layouts: 32 int16 lanes (AVX-512). Elsewhere the row kernels run. */
     static boolean supported() {
         return ShortVector.SPECIES_PREFERRED.length() >= GROUP;
