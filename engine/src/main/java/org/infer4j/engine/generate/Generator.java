@@ -43,6 +43,8 @@ public final class Generator implements AutoCloseable {
     private final ArrayDeque<Sequence> waiting = new ArrayDeque<>(); // guarded by lock
     private boolean closed; // guarded by lock
     private boolean warmUpAsked; // guarded by lock
+    /** Set by {@link #close}: a warm-up in progress stops at it. */
+    private volatile boolean closing;
 
     // Inference thread only.
     private final List<Sequence> running = new ArrayList<>();
@@ -140,6 +142,7 @@ public final class Generator implements AutoCloseable {
     /** Stops the inference thread after its current step; running and queued requests get a closed error. */
     @Override
     public void close() {
+        closing = true;
         lock.lock();
         try {
             closed = true;
@@ -213,7 +216,7 @@ public final class Generator implements AutoCloseable {
     private void runWarmUp() {
         long start = System.nanoTime();
         try {
-            model.warmUp();
+            model.warmUp(() -> closing);
             LOG.log(System.Logger.Level.INFO, "{0} warmed up in {1} s", model.spec().name(),
                     String.format("%.2f", (System.nanoTime() - start) / 1e9));
         } catch (RuntimeException | OutOfMemoryError e) {

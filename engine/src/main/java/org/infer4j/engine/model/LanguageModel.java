@@ -1,5 +1,7 @@
 package org.infer4j.engine.model;
 
+import java.util.function.BooleanSupplier;
+
 /**
  * A causal language model ready to run. Calls come from one inference thread per model; the
  * implementation uses its own worker pool (sized by {@code --threads}) inside a call.
@@ -26,9 +28,10 @@ public interface LanguageModel extends AutoCloseable {
 
     /**
      * Runs the model a little on a cache of its own, so that its first request does not pay for compiling its
-     * kernels; changes nothing a later {@link #forward} computes. Does nothing where there is nothing to compile.
+     * kernels; changes nothing a later {@link #forward} computes. Returns early, within a layer's step, once
+     * {@code stop} says so (a server shutting down). Does nothing where there is nothing to compile.
      */
-    default void warmUp() {}
+    default void warmUp(BooleanSupplier stop) {}
 
     @Override
     void close();

@@ -1,6 +1,7 @@
 package org.infer4j.engine.model;
 
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 import org.infer4j.engine.tensor.Activations;
 import org.infer4j.engine.tensor.Kernels;
 import org.infer4j.engine.tensor.MatMul;
@@ -81,8 +82,12 @@ final class TransformerModel implements LanguageModel {
      * for weights being re-laid first, so that it is their kernels that are compiled.
      */
     @Override
-    public void warmUp() {
-        awaitLayout();
+    public void warmUp(BooleanSupplier stop) {
+        while (relayout != null && !relayout.await(WARM_UP_POLL_MILLIS)) {
+            if (stop.getAsBoolean()) {
+                return;
+            }
+        }
         int prompt = Math.max(1, Math.min(WARM_UP_PROMPT, config.contextLength() / 2));
         int steps = Math.min(WARM_UP_STEPS, config.contextLength() - prompt);
         KvCache cache = newCache(prompt + steps);
@@ -91,9 +96,28 @@ final class TransformerModel implements LanguageModel {
         for (int i = 0; i < prompt; i++) {
             tokens[i] = i % config.vocabSize();
         }
-        forward(cache, tokens, logits);
-        for (int i = 0; i < steps; i++) {
-            forward(cache, new int[] {(prompt + i) % config.vocabSize()}, logits);
+        warmUpStop = stop;
+        try {
+            forward(cache, tokens, logits);
+            for (int i = 0; i < steps && !stop.getAsBoolean(); i++) {
+                forward(cache, new int[] {(prompt + i) % config.vocabSize()}, logits);
+            }
+        } catch (WarmUpStopped e) {
+            // asked to stop
+        } finally {
+            warmUpStop = null;
+        }
+    }
+
+    /** How often a warm-up waiting for weights being re-laid asks whether it should stop. */
+    private static final long WARM_UP_POLL_MILLIS = 20;
+    /** A running warm-up's stop condition, asked between layers (its first prompt takes seconds, cold); else null. */
+    private BooleanSupplier warmUpStop;
+
+    /** Ends a warm-up between layers. */
+    private static final class WarmUpStopped extends RuntimeException {
+        WarmUpStopped() {
+            super(null, null, false, false);
         }
     }
 
@@ -154,15 +178,21 @@ final class TransformerModel implements LanguageModel {
     /** Runs the rows in {@link #batch} through every layer and, if {@code logits} is given, the head on the last row. */
     private void runBatch(float[] logits) {
         Batch b = batch;
-        embed(b);
-        for (int l = 0; l < config.layers(); l++) {
-            attentionBlock(b, l, weights.layers()[l]);
-            feedForwardBlock(b, weights.layers()[l]);
+        try {
+            embed(b);
+            for (int l = 0; l < config.layers(); l++) {
+                if (warmUpStop != null && warmUpStop.getAsBoolean()) {
+                    throw new WarmUpStopped();
+                }
+                attentionBlock(b, l, weights.layers()[l]);
+                feedForwardBlock(b, weights.layers()[l]);
+            }
+            if (logits != null) {
+                head(b, logits);
+            }
+        } finally {
+            b.clear(); // a failed step leaves no rows behind for the next one
         }
-        if (logits != null) {
-            head(b, logits);
-        }
-        b.clear();
     }
 
     /** x[t] = embedding row of token t, times the family's embedding scale. x: (rows, dim) */

@@ -68,11 +68,22 @@ class GeneratorTest {
     }
 
     @Test
+    void closingStopsAWarmUpInProgress() throws InterruptedException {
+        ScriptedModel model = continuation(2, WORLD, EOS);
+        model.warmUpGate = new Semaphore(0); // never opens: the warm-up runs until told to stop
+        Generator generator = generator(model, 32, 1);
+        generator.warmUp();
+        assertThat(model.warmUpStarted.await(20, TimeUnit.SECONDS)).isTrue();
+        generator.close();
+        assertThat(model.warmUpThreads).containsExactly("stopped");
+    }
+
+    @Test
     void aFailingWarmUpLeavesTheGeneratorServing() {
         ScriptedModel model = continuation(2, WORLD, EOS);
         model.warmUpGate = new Semaphore(0) {
             @Override
-            public void acquireUninterruptibly() {
+            public boolean tryAcquire() {
                 throw new IllegalStateException("warm-up broke");
             }
         };

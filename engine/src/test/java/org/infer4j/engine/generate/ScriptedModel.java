@@ -6,8 +6,10 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.infer4j.engine.model.KvCache;
 import org.infer4j.engine.model.LanguageModel;
 import org.infer4j.engine.model.ModelSpec;
@@ -35,8 +37,9 @@ class ScriptedModel implements LanguageModel {
     /** Warm-ups run (on their thread), in {@link #forwardLog} as {@value #WARM_UP}. */
     final List<String> warmUpThreads = Collections.synchronizedList(new ArrayList<>());
     static final int WARM_UP = -1;
-    /** Each warm-up then waits for one permit of it. */
+    /** Each warm-up then waits for one permit of it, or until told to stop. */
     volatile Semaphore warmUpGate;
+    final CountDownLatch warmUpStarted = new CountDownLatch(1);
 
     ScriptedModel(int vocabSize, int contextLength, Script script) {
         this.vocabSize = vocabSize;
@@ -70,10 +73,17 @@ class ScriptedModel implements LanguageModel {
     }
 
     @Override
-    public void warmUp() {
+    public void warmUp(BooleanSupplier stop) {
+        warmUpStarted.countDown();
         Semaphore g = warmUpGate;
         if (g != null) {
-            g.acquireUninterruptibly();
+            while (!g.tryAcquire()) {
+                if (stop.getAsBoolean()) {
+                    warmUpThreads.add("stopped");
+                    return;
+                }
+                Thread.onSpinWait();
+            }
         }
         warmUpThreads.add(Thread.currentThread().getName());
         forwardLog.add(WARM_UP);

@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 import jdk.incubator.vector.ShortVector;
 import org.infer4j.gguf.GgmlType;
 import org.infer4j.gguf.GgufFile;
@@ -109,8 +110,30 @@ class BackgroundRelayoutTest {
         LayoutCache cache = LayoutCache.open(cacheDir, gguf);
         LanguageModel lm = ModelLoader.load(gguf, 2, ModelLoader.DEFAULT_BATCH, Optional.of(cache),
                 ModelLoader.Relayout.IN_BACKGROUND);
-        lm.warmUp();
+        lm.warmUp(() -> false);
         assertThat(cache.summary().laidOut()).isGreaterThan(0);
+        assertThat(RelaidModels.logits(lm)).isEqualTo(expected);
+    }
+
+    /** Stopped between two layers of its prompt, a warm-up leaves the model as it found it. */
+    @Test
+    void aWarmUpStoppedHalfwayLeavesNothingBehind() throws IOException {
+        Path model = RelaidModels.write(tmp, GgmlType.Q4_0);
+        float[] expected = RelaidModels.logits(ModelLoader.load(GgufFile.open(model), 2));
+        LanguageModel lm = ModelLoader.load(GgufFile.open(model), 2);
+        AtomicInteger asked = new AtomicInteger();
+        lm.warmUp(() -> asked.incrementAndGet() > 2);
+        assertThat(asked).as("stopped at the third layer's question").hasValue(3);
+        // A full batch next: rows the stopped step left behind would overflow it.
+        int[] full = new int[ModelLoader.DEFAULT_BATCH];
+        Arrays.setAll(full, i -> (3 + 5 * i) % 500);
+        float[] fresh = new float[lm.spec().vocabSize()];
+        try (LanguageModel other = ModelLoader.load(GgufFile.open(model), 2)) {
+            other.forward(other.newCache(full.length), full, fresh);
+        }
+        float[] after = new float[fresh.length];
+        lm.forward(lm.newCache(full.length), full, after);
+        assertThat(after).isEqualTo(fresh);
         assertThat(RelaidModels.logits(lm)).isEqualTo(expected);
     }
 
