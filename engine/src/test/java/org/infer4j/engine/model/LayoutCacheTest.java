@@ -1,7 +1,6 @@
 package org.infer4j.engine.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -11,7 +10,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.Arrays;
-import jdk.incubator.vector.ShortVector;
 import org.infer4j.engine.tensor.RelaidCopies;
 import org.infer4j.gguf.GgmlType;
 import org.infer4j.gguf.GgufFile;
@@ -34,7 +32,7 @@ class LayoutCacheTest {
 
     @BeforeEach
     void relaidHere() {
-        assumeTrue(ShortVector.SPECIES_PREFERRED.length() >= 32, "copies are re-laid only with 512-bit vectors");
+        RelaidModels.assumeRelaid();
         cacheDir = tmp.resolve("cache");
     }
 

@@ -39,11 +39,7 @@ class LayoutCacheServingTest {
 
     @Test
     void writingAndMappingStartsAnswerAsAStartWithoutCache() throws IOException {
-        assumeTrue(ShortVector.SPECIES_PREFERRED.length() >= 32, "copies are re-laid only with 512-bit vectors");
-        Path model = dir.resolve("stories-q4_0.gguf");
-        try (GgufFile in = GgufFile.open(SharedFixtures.model("stories260K.gguf"))) {
-            ModelQuantizer.quantize(in, model, GgmlType.Q4_0);
-        }
+        Path model = storiesQ4_0();
         Path cache = dir.resolve("relaid");
         CompletionChoice.Logprobs inMemory = complete(model, Optional.empty(), ModelLoader.Relayout.AT_LOAD);
         CompletionChoice.Logprobs writing = complete(model, Optional.of(cache), ModelLoader.Relayout.AT_LOAD);
@@ -66,11 +62,7 @@ class LayoutCacheServingTest {
      */
     @Test
     void aStartThatReLaysWhileServingAnswersTheSame() throws IOException {
-        assumeTrue(ShortVector.SPECIES_PREFERRED.length() >= 32, "copies are re-laid only with 512-bit vectors");
-        Path model = dir.resolve("stories-q4_0.gguf");
-        try (GgufFile in = GgufFile.open(SharedFixtures.model("stories260K.gguf"))) {
-            ModelQuantizer.quantize(in, model, GgmlType.Q4_0);
-        }
+        Path model = storiesQ4_0();
         Path cache = dir.resolve("relaid");
         CompletionChoice.Logprobs atLoad = complete(model, Optional.empty(), ModelLoader.Relayout.AT_LOAD);
         for (int start = 0; start < 2; start++) { // writing the cache, then mapping it
@@ -86,6 +78,16 @@ class LayoutCacheServingTest {
                 assertThat(files.map(f -> f.getFileName().toString())).singleElement().asString().endsWith(".relaid");
             }
         }
+    }
+
+    /** stories260K in Q4_0, whose matrices are re-laid (where the vectors are 512 bits wide: else the test is skipped). */
+    private Path storiesQ4_0() throws IOException {
+        assumeTrue(ShortVector.SPECIES_PREFERRED.length() >= 32, "copies are re-laid only with 512-bit vectors");
+        Path model = dir.resolve("stories-q4_0.gguf");
+        try (GgufFile in = GgufFile.open(SharedFixtures.model("stories260K.gguf"))) {
+            ModelQuantizer.quantize(in, model, GgmlType.Q4_0);
+        }
+        return model;
     }
 
     /** Serves {@code model}, asks for 16 greedy tokens with their log-probabilities, stops the server. */
