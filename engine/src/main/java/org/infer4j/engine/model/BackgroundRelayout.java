@@ -1,5 +1,6 @@
 package org.infer4j.engine.model;
 
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -19,8 +20,8 @@ final class BackgroundRelayout implements AutoCloseable {
     private final AtomicReference<TransformerWeights> laidOut = new AtomicReference<>();
     /** Claimed by the layout when it starts, or by a close before it did: then the layout never runs. */
     private final AtomicBoolean claimed = new AtomicBoolean();
-    private final Object lock = new Object();
-    private boolean finished;
+    /** Counted down once the layout has finished, failed or stopped, or a close called it off. */
+    private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean closing;
 
     /**
@@ -48,28 +49,27 @@ final class BackgroundRelayout implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             LOG.log(System.Logger.Level.WARNING, "weights not re-laid, the kernels keep reading the model file", e);
         } finally {
-            synchronized (lock) {
-                finished = true;
-                lock.notifyAll();
-            }
+            finished.countDown();
         }
     }
 
-    /** The re-laid weights the first time they are asked for once ready; null before and after. */
+    /**
+     * The re-laid weights the first time they are asked for once ready; null before and after. Asked at every step:
+     * a plain read first, the exchange only when there is something to take.
+     */
     TransformerWeights take() {
-        return laidOut.getAndSet(null);
+        return laidOut.get() == null ? null : laidOut.getAndSet(null);
     }
 
     /** Waits until the layout has finished (or failed, or stopped or been called off by a close). */
     void await() {
         boolean interrupted = false;
-        synchronized (lock) {
-            while (!finished) {
-                try {
-                    lock.wait();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
+        while (true) {
+            try {
+                finished.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
             }
         }
         if (interrupted) {
@@ -82,19 +82,12 @@ final class BackgroundRelayout implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
         boolean interrupted = false;
         try {
-            synchronized (lock) {
-                while (!finished) {
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0) {
-                        return false;
-                    }
-                    try {
-                        TimeUnit.NANOSECONDS.timedWait(lock, left);
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
+            while (true) {
+                try {
+                    return finished.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
                 }
-                return true;
             }
         } finally {
             if (interrupted) {
@@ -108,10 +101,7 @@ final class BackgroundRelayout implements AutoCloseable {
     public void close() {
         closing = true;
         if (claimed.compareAndSet(false, true)) { // it will not start now
-            synchronized (lock) {
-                finished = true;
-                lock.notifyAll();
-            }
+            finished.countDown();
             return;
         }
         await();

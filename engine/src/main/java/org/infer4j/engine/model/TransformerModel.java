@@ -1,6 +1,7 @@
 package org.infer4j.engine.model;
 
 import java.util.Objects;
+import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
 import org.infer4j.engine.tensor.Activations;
 import org.infer4j.engine.tensor.Kernels;
@@ -61,7 +62,7 @@ final class TransformerModel implements LanguageModel {
      * Lays out the copies the load left to the file's kernels ({@link RelaidCopies#reusedOnly}) from {@code copies}
      * on {@code executor}, then runs {@code afterwards}; the model switches to them at the next {@link #forward}.
      */
-    void relayInBackground(RelaidCopies copies, Runnable afterwards, java.util.concurrent.Executor executor) {
+    void relayInBackground(RelaidCopies copies, Runnable afterwards, Executor executor) {
         relayout = new BackgroundRelayout(weights, copies, afterwards, executor);
     }
 
