@@ -33,6 +33,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.infer4j.engine.tensor.RelaidCopies;
 import org.infer4j.gguf.GgufFile;
+import org.infer4j.gguf.HugePages;
 
 /**
  * The weights one model file re-lays for the one-token kernels, kept in a file of their own so that a later start
@@ -59,7 +60,9 @@ public final class LayoutCache implements RelaidCopies, AutoCloseable {
     private static final int FORMAT = 1;
     private static final long ALIGNMENT = 1 << 16;
     private static final int TRAILER = 16;
+    /** A buffer's largest piece of a copy in the file's write: ByteBuffers hold at most 2 GB. */
     private static final long WRITE_CHUNK = 1 << 30;
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect((int) ALIGNMENT).asReadOnlyBuffer();
     private static final AtomicInteger WRITES = new AtomicInteger();
 
     /** A copy's identity: the bytes of the GGUF file it re-lays and the layout's name. */
@@ -123,6 +126,9 @@ public final class LayoutCache implements RelaidCopies, AutoCloseable {
             Map<Key, Stored> stored = readIndex(channel, identity, fingerprint);
             MemorySegment mapping = stored.isEmpty() ? null
                     : channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), Arena.ofAuto());
+            if (mapping != null) {
+                HugePages.advise(mapping);
+            }
             return new LayoutCache(file, identity, fingerprint, gguf, mapping, stored);
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "layout cache {0} not used: {1}", file, e.toString());
@@ -232,17 +238,28 @@ public final class LayoutCache implements RelaidCopies, AutoCloseable {
                 .thenComparing(e -> e.getKey().layout()));
         try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            // The copies and the zeros between them go out in one gathering write, a dense file: the page cache then
+            // holds it in 2 MB pieces wherever 2 MB of the file is written at once, and a later start maps those with
+            // huge pages (HugePages). Written copy by copy with holes between, a Llama-3.2-1B-shaped Q4_K_M file's
+            // copies were 53-77% in 2 MB pages when mapped, now 98%; read back cold after the page cache was dropped,
+            // 19% without the advice and 100% with it. Generation, one process alternating 16 tokens on each of two
+            // mappings of the same copies: 100% against 21% in 2 MB pages ran 5.7% faster (median of 50 pairs).
             List<Stored> index = new ArrayList<>();
+            List<ByteBuffer> buffers = new ArrayList<>();
             long position = 0;
             for (Map.Entry<Key, MemorySegment> e : entries) {
                 MemorySegment copy = e.getValue();
                 for (long at = 0; at < copy.byteSize(); at += WRITE_CHUNK) {
-                    writeFully(channel, copy.asSlice(at, Math.min(WRITE_CHUNK, copy.byteSize() - at)).asByteBuffer(),
-                            position + at);
+                    buffers.add(copy.asSlice(at, Math.min(WRITE_CHUNK, copy.byteSize() - at)).asByteBuffer());
                 }
                 index.add(new Stored(e.getKey(), position, copy.byteSize()));
-                position = (position + copy.byteSize() + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
+                long end = position + copy.byteSize();
+                position = (end + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
+                if (position > end) {
+                    buffers.add(ZEROS.slice(0, (int) (position - end)));
+                }
             }
+            writeFully(channel, buffers.toArray(ByteBuffer[]::new));
             byte[] indexBytes = indexBytes(index, identity, fingerprint);
             writeFully(channel, ByteBuffer.wrap(indexBytes), position);
             ByteBuffer trailer = ByteBuffer.allocate(TRAILER).order(ByteOrder.LITTLE_ENDIAN);
@@ -257,6 +274,16 @@ public final class LayoutCache implements RelaidCopies, AutoCloseable {
             return position + indexBytes.length + TRAILER;
         } finally {
             Files.deleteIfExists(temporary);
+        }
+    }
+
+    private static void writeFully(FileChannel channel, ByteBuffer[] buffers) throws IOException {
+        int first = 0;
+        while (first < buffers.length) {
+            channel.write(buffers, first, buffers.length - first);
+            while (first < buffers.length && !buffers[first].hasRemaining()) {
+                first++;
+            }
         }
     }
 
