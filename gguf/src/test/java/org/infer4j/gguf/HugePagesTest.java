@@ -34,6 +34,26 @@ class HugePagesTest {
     }
 
     @Test
+    void allocatedMemoryIsZeroedAlignedAndWritableLargeOrSmall() {
+        for (long bytes : new long[] {100, (2 << 20) - 64, 2 << 20, (5 << 20) + 7}) {
+            MemorySegment m = HugePages.allocate(bytes);
+            assertThat(m.byteSize()).isEqualTo(bytes);
+            assertThat(m.address() % 64).isZero();
+            if (bytes >= 2 << 20 && Files.isReadable(Path.of("/sys/kernel/mm/transparent_hugepage/enabled"))) {
+                assertThat(m.address() % (2 << 20)).as("2 MB-aligned, %d bytes", bytes).isZero();
+            }
+            for (long at = 0; at < bytes; at += 4093) {
+                assertThat(m.get(ValueLayout.JAVA_BYTE, at)).isZero();
+                m.set(ValueLayout.JAVA_BYTE, at, (byte) at);
+            }
+            for (long at = 0; at < bytes; at += 4093) {
+                assertThat(m.get(ValueLayout.JAVA_BYTE, at)).isEqualTo((byte) at);
+            }
+            assertThat(m.get(ValueLayout.JAVA_BYTE, bytes - 1)).isZero();
+        }
+    }
+
+    @Test
     void memoryThatIsNoFileMappingIsLeftAlone() {
         assertThat(HugePages.advise(MemorySegment.ofArray(new byte[1 << 20]))).isFalse();
         try (Arena arena = Arena.ofConfined()) {

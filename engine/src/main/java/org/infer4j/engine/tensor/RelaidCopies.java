@@ -3,7 +3,6 @@ package org.infer4j.engine.tensor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -11,6 +10,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.function.Consumer;
 import jdk.incubator.vector.ShortVector;
+import org.infer4j.gguf.HugePages;
 
 /**
  * Where the copies of weights re-laid for the one-token kernels ({@link RowGroups}) come from: laid out at this load
@@ -20,12 +20,14 @@ import jdk.incubator.vector.ShortVector;
 @FunctionalInterface
 public interface RelaidCopies {
     /**
-     * A fresh copy at every load, in the system's normal pages: asking for 2 MB pages ({@code MADV_HUGEPAGE}) made
-     * a first start slower and erratic on this machine kind (a Llama-3.2-1B-shaped Q4_K_M 1.7-2.0 s against
-     * 1.1-1.4: fresh huge pages are slow to come by in this VM), and later starts map the layout cache's file.
+     * A fresh copy at every load, in 2 MB pages where the system gives them ({@link HugePages#allocate}): a model
+     * file's first start runs on these until it stops (later starts map the layout cache's file, also in 2 MB pages).
+     * They delay the copies of a Llama-3.2-1B-shaped Q4_K_M by ~0.5 s (laid out in the background, 1.8-2.0 s
+     * after the load began against 1.1-1.5 in 4 KB pages; when they were laid out before the model was ready, it made
+     * first starts slower and erratic, 1.7-2.0 s against 1.1-1.4).
      */
     RelaidCopies IN_MEMORY = (source, layout, bytes, layOut) -> {
-        MemorySegment copy = Arena.ofAuto().allocate(bytes, 64);
+        MemorySegment copy = HugePages.allocate(bytes);
         layOut.accept(copy);
         return copy;
     };
