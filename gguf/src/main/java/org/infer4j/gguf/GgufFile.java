@@ -56,7 +56,6 @@ public final class GgufFile implements AutoCloseable {
                 }
                 mapping = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
             }
-            HugePages.advise(mapping);
             return parse(path, arena, mapping);
         } catch (NoSuchFileException e) {
             arena.close();

@@ -74,8 +74,8 @@ public final class HugePages {
      * Advises 2 MB pages for {@code mapping}, a read-only file mapping: the kernel then reads the file in on a fault
      * 2 MB at a time and maps each such piece with one page-table entry, where otherwise the page cache holds it in
      * pieces of whatever size readahead chose and much of it is mapped 4 KB at a time. The mapping must start 2
-     * MB-aligned in the file (both start at offset 0 here); pieces already in the page cache keep their size. True if
-     * the system took the advice.
+     * MB-aligned in the file (the layout cache maps its file from offset 0); pieces already in the page cache keep
+     * their size. True if the system took the advice.
      */
     public static boolean advise(MemorySegment mapping) {
         if (MADVISE == null || !mapping.isMapped() || mapping.byteSize() == 0) {
