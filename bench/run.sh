@@ -8,7 +8,7 @@
 #   qwen2.5-0.5b  dim 896, 24 layers, 14/2 heads, FFN 4864, vocab 151936, tied output   Q8_0 and Q4_0
 #   llama-3.2-1b  dim 2048, 16 layers, 32/8 heads, FFN 8192, vocab 128256, tied output  Q4_K_M (llama-quantize from F16)
 # Each round runs llama-bench -r 1 and infer4j bench -r 1 back to back, alternating, so both see the same
-# machine load; the table gives the mean t/s over the rounds, their ratio, and generation's weight-read
+# machine load; the table gives the mean t/s over the rounds, their ratio (and each round's), and generation's weight-read
 # rate against the machine's streaming-read bandwidth (bench/stream.c, same thread count).
 # Before the rounds, one start per model lays out its weights and writes them to the layout cache
 # (build-cache/bench/relaid, emptied first); the rounds then map them, as every start after a model's first
@@ -86,7 +86,7 @@ infer4j_run() {
 }
 rm -rf "$relaid"
 
-declare -A sum count bytes first relaidAt
+declare -A sum count bytes first relaidAt rounds
 for m in "${models[@]}"; do
   name=$(basename "$m" .gguf)
   read -r _ _ first[$name] relaidAt[$name] < <(infer4j_run "$m" 0 1)
@@ -98,6 +98,11 @@ for m in "${models[@]}"; do
     read -r lpp ltg < <(llama_run "$m")
     read -r jpp jtg jload _ < <(infer4j_run "$m")
     echo "   llama.cpp pp $lpp tg $ltg | infer4j pp $jpp tg $jtg, load $jload s" >&2
+    for t in pp tg; do
+      l=l$t j=j$t r=NA
+      [[ ${!l} != NA && ${!j} != NA ]] && r=$(python3 -c "print('%.2f' % (${!j} / ${!l}))")
+      rounds[$name.$t]="${rounds[$name.$t]:+${rounds[$name.$t]} / }$r"
+    done
     for k in lpp ltg jpp jtg jload; do
       v=${!k}
       [[ $v == NA ]] && continue
@@ -114,8 +119,8 @@ mean() { [[ -n ${count[$1]:-} ]] && python3 -c "print('%.2f' % (${sum[$1]} / ${c
 echo
 echo "infer4j vs llama.cpp (llama-bench), $threads threads, $reps alternating rounds, best streaming-read bandwidth $bandwidth GB/s"
 echo
-printf '| %-22s | %-6s | %14s | %12s | %6s | %-28s | %-20s |\n' model test "llama.cpp t/s" "infer4j t/s" ratio "tg weight reads: llama.cpp / infer4j" "infer4j load s: first / mapped"
-printf '| %-22s | %-6s | %14s | %12s | %6s | %-28s | %-20s |\n' "----------------------" "------" "-------------:" "-----------:" "-----:" "----------------------------" "--------------------"
+printf '| %-22s | %-6s | %14s | %12s | %6s | %-20s | %-28s | %-20s |\n' model test "llama.cpp t/s" "infer4j t/s" ratio "ratio by round" "tg weight reads: llama.cpp / infer4j" "infer4j load s: first / mapped"
+printf '| %-22s | %-6s | %14s | %12s | %6s | %-20s | %-28s | %-20s |\n' "----------------------" "------" "-------------:" "-----------:" "-----:" "--------------------" "----------------------------" "--------------------"
 for m in "${models[@]}"; do
   name=$(basename "$m" .gguf)
   for t in pp tg; do
@@ -130,6 +135,6 @@ f=lambda x: 'NA' if x=='NA' else '%.1f GB/s (%.0f%%)' % (float(x)*b/1e9, 100*flo
 print(f('$l') + ' / ' + f('$j'))")
     fi
     n=$([[ $t == pp ]] && echo "$prompt" || echo "$gen")
-    printf '| %-22s | %-6s | %14s | %12s | %6s | %-28s | %-20s |\n' "$name" "$t$n" "$l" "$j" "$ratio" "$bw" "$load"
+    printf '| %-22s | %-6s | %14s | %12s | %6s | %-20s | %-28s | %-20s |\n' "$name" "$t$n" "$l" "$j" "$ratio" "${rounds[$name.$t]:-}" "$bw" "$load"
   done
 done
