@@ -44,21 +44,27 @@ public final class HugePages {
      * Llama-3.2-1B-shaped Q4_K_M file took 1.8-2.0 s against 1.1-1.5.
      */
     public static MemorySegment allocate(long bytes) {
-        if (MMAP == null || MADVISE == null || MUNMAP == null || bytes < HUGE) {
-            return Arena.ofAuto().allocate(bytes, 64);
+        MemorySegment huge = bytes < HUGE ? null : mapHuge(bytes);
+        return huge != null ? huge : Arena.ofAuto().allocate(bytes, 64);
+    }
+
+    /** {@link #allocate}'s anonymous mapping, or null where the system gives none. */
+    private static MemorySegment mapHuge(long bytes) {
+        if (MMAP == null || MADVISE == null || MUNMAP == null) {
+            return null;
         }
         long mapped = bytes + HUGE;
         try {
             long start = ((MemorySegment) MMAP.invokeExact(MemorySegment.NULL, mapped, PROT_READ | PROT_WRITE,
                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0L)).address();
             if (start == -1L) { // MAP_FAILED
-                return Arena.ofAuto().allocate(bytes, 64);
+                return null;
             }
             MemorySegment region = MemorySegment.ofAddress((start + HUGE - 1) & -HUGE);
             int ignored = (int) MADVISE.invokeExact(region, bytes, MADV_HUGEPAGE); // advice: small pages if refused
             return region.reinterpret(bytes, Arena.ofAuto(), unused -> unmap(start, mapped));
         } catch (Throwable e) {
-            return Arena.ofAuto().allocate(bytes, 64);
+            return null;
         }
     }
 
